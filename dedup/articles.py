@@ -1,0 +1,171 @@
+"""Articles and how they are read from disk: .txt/.md, .html/.htm, .jsonl (one article per line).
+
+Offsets everywhere in dedup point into ``Article.text``: the file decoded without newline translation (a UTF-8
+byte-order mark is dropped), or for HTML the extracted main text, which ``dedup show`` prints.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from dedup.errors import InputError
+
+__all__ = [
+    "Article",
+    "read_article",
+    "iter_articles",
+    "decode",
+    "TEXT_SUFFIXES",
+    "HTML_SUFFIXES",
+    "ARTICLE_SUFFIXES",
+    "DEFAULT_MAX_BYTES",
+]
+
+TEXT_SUFFIXES = frozenset({".txt", ".md"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+ARTICLE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".jsonl"}
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One news article. ``encoding`` is how the bytes were decoded (``utf-8`` unless detected otherwise)."""
+
+    id: str
+    path: str
+    text: str
+    title: str | None = None
+    date: str | None = None
+    source: str | None = None
+    url: str | None = None
+    encoding: str = "utf-8"
+
+
+_NEAR_TIE = 0.1
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def decode(data: bytes, path: str) -> tuple[str, str]:
+    """Decode ``data`` as UTF-8, else by its byte-order mark, else with a detected encoding.
+
+    Returns ``(text, encoding)``. Raises :class:`InputError` for binary data (NUL bytes without a UTF-16
+    byte-order mark) and for bytes no detector can read.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data.decode(encoding), encoding.removesuffix("-sig")
+    if b"\x00" in data:
+        raise InputError(path, "binary file (contains NUL bytes), not an article")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes  # imported lazily: only undecodable files need it
+
+    matches = list(from_bytes(data))
+    if not matches:
+        raise InputError(path, "not valid UTF-8 and no other text encoding fits")
+    best = matches[0]
+    # Short Western texts fit several code pages about equally well; cp1252 is by far the most common
+    # legacy encoding of news text, so it wins near-ties (its curly quotes are what such files hold).
+    for match in matches:
+        if match.encoding == "cp1252" and match.chaos - best.chaos <= _NEAR_TIE:
+            best = match
+    return str(best), best.encoding
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    label = str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(label, f"file is {size:,} bytes, above the limit of {max_bytes:,} bytes")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(label, "no such file (or a broken symbolic link)") from None
+    except IsADirectoryError:
+        raise InputError(label, "is a directory, not an article") from None
+    except PermissionError:
+        raise InputError(label, "permission denied") from None
+    except OSError as error:
+        raise InputError(label, f"cannot be read ({error.strerror or error})") from None
+
+
+def _require_text(text: str, path: str) -> str:
+    if not text.strip():
+        raise InputError(path, "empty article (no text)")
+    return text
+
+
+def _html_text(html: str, path: str) -> str:
+    import trafilatura  # imported lazily: slow to import, needed only for HTML
+
+    text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_recall=True)
+    if not text:
+        raise InputError(path, "no article text found in this HTML page")
+    return text
+
+
+def _from_record(record: object, path: str, line_number: int, encoding: str) -> Article:
+    where = f"{path} line {line_number}"
+    if not isinstance(record, dict) or "id" not in record or not isinstance(record.get("text"), str):
+        raise InputError(where, 'each JSONL line must be an object with "id" and "text" (a string)')
+    optional = {key: str(record[key]) for key in ("title", "date", "source", "url") if record.get(key)}
+    article_id = str(record["id"])
+    return Article(
+        id=article_id, path=f"{path}#{article_id}", text=_require_text(record["text"], where),
+        encoding=encoding, **optional,
+    )  # fmt: skip
+
+
+def iter_articles(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Article | InputError]:
+    """Every article in the file at ``path``; a bad JSONL line is yielded as an :class:`InputError`.
+
+    A file that cannot be read at all raises :class:`InputError`.
+    """
+    path = Path(path)
+    label = str(path)
+    suffix = path.suffix.lower()
+    if suffix not in ARTICLE_SUFFIXES:
+        raise InputError(label, f"unsupported file type {suffix or '(none)'}; use .txt .md .html .htm .jsonl")
+    text, encoding = decode(_read_bytes(path, max_bytes), label)
+    if suffix == ".jsonl":
+        found = False
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                yield _from_record(json.loads(line), label, number, encoding)
+                found = True
+            except json.JSONDecodeError as error:
+                yield InputError(f"{label} line {number}", f"invalid JSON ({error.msg})")
+            except InputError as error:
+                yield error
+        if not found:
+            raise InputError(label, "no article in this JSONL file")
+        return
+    if suffix in HTML_SUFFIXES:
+        text = _html_text(text, label)
+    yield Article(id=label, path=label, text=_require_text(text, label), encoding=encoding)
+
+
+def read_article(ref: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
+    """Read one article: a file path, or ``FILE.jsonl#ID`` for one line of a JSONL file."""
+    ref = str(ref)
+    path, _, wanted = ref.partition("#") if ".jsonl#" in ref.lower() else (ref, "", "")
+    articles = iter_articles(path, max_bytes=max_bytes)
+    if not wanted:
+        first = next(articles)
+        if isinstance(first, InputError):
+            raise first
+        if path.lower().endswith(".jsonl") and next(articles, None) is not None:
+            raise InputError(path, f"holds several articles; address one as {path}#ID")
+        return first
+    for article in articles:
+        if isinstance(article, Article) and article.id == wanted:
+            return article
+    raise InputError(ref, f"no article with id {wanted!r} in {path}")

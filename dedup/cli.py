@@ -1,0 +1,104 @@
+"""The ``dedup`` command line: thin wrappers over the library.
+
+Exit codes: 0 success, 1 an unexpected failure, 2 bad input or usage (a file that cannot be read).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from dedup.articles import DEFAULT_MAX_BYTES, Article, read_article
+from dedup.errors import DedupError, InputError
+from dedup.settings import Settings
+
+app = typer.Typer(
+    help="Find derivative news: shared passages between articles, with offsets into the original text.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_BAD_INPUT = 2
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")]
+MaxBytesOption = Annotated[int, typer.Option("--max-bytes", help="Refuse files larger than this.", min=1)]
+
+
+def _fail(error: DedupError) -> NoReturn:
+    Console(stderr=True).print(f"[bold red]error:[/] {error}", markup=True, highlight=False, soft_wrap=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _load(ref: str, max_bytes: int) -> Article:
+    """Read one article for a command, warning on stderr when it was not UTF-8."""
+    try:
+        article = read_article(ref, max_bytes=max_bytes)
+    except InputError as error:
+        _fail(error)
+    if article.encoding not in ("utf-8", "ascii"):
+        Console(stderr=True).print(
+            f"[yellow]warning:[/] {article.path} is not UTF-8; decoded as {article.encoding}", highlight=False
+        )
+    return article
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except DedupError as error:
+        _fail(error)
+
+
+@app.command()
+def compare(
+    a: Annotated[str, typer.Argument(help="First article: a file, or FILE.jsonl#ID.")],
+    b: Annotated[str, typer.Argument(help="Second article: a file, or FILE.jsonl#ID.")],
+    as_json: JsonOption = False,
+    rewrite_threshold: Annotated[
+        float | None, typer.Option(help="Sentence similarity from which a sentence pair is a rewrite.")
+    ] = None,
+    min_verbatim_tokens: Annotated[
+        int | None, typer.Option(help="Minimum length of a verbatim passage, in words.")
+    ] = None,
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
+) -> None:
+    """Show the passages two articles share, how each was shared, and how much of each is derived.
+
+    Example: dedup compare corpora/000_81ea75a533acccf5.txt corpora/002_c4bf7bb208899a3e.txt --json
+    """
+    from dedup.align import compare as compare_articles
+
+    settings = _settings(rewrite_threshold=rewrite_threshold, min_verbatim_tokens=min_verbatim_tokens)
+    article_a, article_b = _load(a, max_bytes), _load(b, max_bytes)
+    comparison = compare_articles(article_a, article_b, settings=settings)
+    if as_json:
+        typer.echo(json.dumps(comparison.to_dict(), ensure_ascii=False))
+        return
+    from dedup.report.terminal import render_comparison
+
+    render_comparison(comparison, article_a, article_b, Console())
+
+
+@app.command()
+def show(
+    article: Annotated[str, typer.Argument(help="A file, or FILE.jsonl#ID.")],
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
+) -> None:
+    """Print an article's text exactly as dedup reads it (the text every offset points into).
+
+    For HTML this is the extracted main text. Example: dedup show page.html
+    """
+    sys.stdout.write(_load(article, max_bytes).text)
+
+
+def main() -> None:  # pragma: no cover - the console script
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

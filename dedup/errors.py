@@ -1,0 +1,22 @@
+"""The library's exceptions. Only the CLI turns them into messages and exit codes."""
+
+from __future__ import annotations
+
+__all__ = ["DedupError", "InputError", "SettingsError"]
+
+
+class DedupError(Exception):
+    """Base class of every error dedup raises on purpose."""
+
+
+class InputError(DedupError):
+    """An article cannot be read: missing, binary, empty, too large, or not an article at all."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class SettingsError(DedupError, ValueError):
+    """A parameter is outside its allowed range; the message names the parameter and the range."""

@@ -1,0 +1,71 @@
+"""The one data model shared by the aligner, the reports, the index and the scorers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+__all__ = ["Passage", "Side", "Comparison", "Kind", "Verdict"]
+
+Kind = Literal["verbatim", "rewrite"]
+Verdict = Literal["wholly derived", "partially derived", "not derived"]
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A shared passage: ``a_text[a_start:a_end]`` corresponds to ``b_text[b_start:b_end]``.
+
+    Offsets are code-point indices into each article's text as read. ``score`` is the TF-IDF cosine of the
+    two sides (1.0 for identical wording).
+    """
+
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+    kind: Kind
+    score: float
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Passage:
+        return cls(
+            int(data["a_start"]), int(data["a_end"]), int(data["b_start"]), int(data["b_end"]),
+            data["kind"], float(data["score"]),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One article of a comparison: where it came from, its size and how much of it is shared."""
+
+    path: str
+    chars: int
+    derived_fraction: float
+    verdict: Verdict
+    id: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        if self.id is None:
+            del data["id"]
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """The result of comparing article ``a`` with article ``b``."""
+
+    a: Side
+    b: Side
+    passages: tuple[Passage, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        """The ``--json`` object: fields may be added, never renamed."""
+        return {
+            "a": self.a.to_dict(),
+            "b": self.b.to_dict(),
+            "passages": [p.to_dict() for p in self.passages],
+        }

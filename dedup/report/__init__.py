@@ -1,0 +1,1 @@
+"""Renderings of comparisons: terminal (rich) and JSON."""

@@ -1,0 +1,80 @@
+"""One frozen, validated settings object, passed down to every stage (never read from globals)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from dedup.errors import SettingsError
+
+__all__ = ["Settings", "CONSTRAINTS"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Parameters of matching. Every field has a constraint in :data:`CONSTRAINTS`, checked on creation.
+
+    Attributes:
+        ngram: word n-gram length of verbatim seeds (CJK: characters, as every CJK character is a token).
+        max_gap_tokens: verbatim seeds closer than this many tokens on both sides are one passage, so a few
+            changed, missing or glued words do not split it.
+        min_verbatim_tokens: a verbatim passage needs at least this many tokens inside exact shared runs.
+        min_sentence_tokens: sentences shorter than this never seed a rewrite (datelines, bylines).
+        rewrite_threshold: sentence similarity (mean of word and character TF-IDF cosines) from which two
+            sentences are a rewrite of each other.
+        min_rewrite_tokens: a rewrite passage needs this many tokens on each side.
+        wholly_derived: derived fraction from which an article is "wholly derived" (METER's WD).
+        partially_derived: derived fraction from which an article is "partially derived" (METER's PD).
+    """
+
+    ngram: int = 3
+    max_gap_tokens: int = 4
+    min_verbatim_tokens: int = 8
+    min_sentence_tokens: int = 5
+    rewrite_threshold: float = 0.45
+    min_rewrite_tokens: int = 5
+    wholly_derived: float = 0.7
+    partially_derived: float = 0.05
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    def replace(self, **changes: object) -> Settings:
+        """A copy with ``changes`` applied (and validated)."""
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict[str, object]:
+        """Every matching parameter by name, as reports print them."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+# name -> (type, low, high), inclusive bounds
+CONSTRAINTS: dict[str, tuple[type, float, float]] = {
+    "ngram": (int, 1, 12),
+    "max_gap_tokens": (int, 0, 50),
+    "min_verbatim_tokens": (int, 1, 1000),
+    "min_sentence_tokens": (int, 1, 200),
+    "rewrite_threshold": (float, 0.0, 1.0),
+    "min_rewrite_tokens": (int, 1, 1000),
+    "wholly_derived": (float, 0.0, 1.0),
+    "partially_derived": (float, 0.0, 1.0),
+}
+
+
+def validate(settings: Settings) -> None:
+    """Raise :class:`SettingsError` naming the first parameter outside its constraint."""
+    for name, (kind, low, high) in CONSTRAINTS.items():
+        value = getattr(settings, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else kind):
+            raise SettingsError(f"{name} must be {kind.__name__}, got {value!r}")
+        if not low <= value <= high:
+            raise SettingsError(f"{name} must be between {low} and {high}, got {value!r}")
+    if settings.partially_derived > settings.wholly_derived:
+        raise SettingsError(
+            f"partially_derived ({settings.partially_derived}) must not exceed wholly_derived "
+            f"({settings.wholly_derived})"
+        )
+    if settings.min_verbatim_tokens < settings.ngram:
+        raise SettingsError(
+            f"min_verbatim_tokens ({settings.min_verbatim_tokens}) must be at least ngram ({settings.ngram})"
+        )

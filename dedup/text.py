@@ -1,0 +1,124 @@
+"""Normalisation with an offset map; tokens and sentences that point back into the original text.
+
+Matching compares *normalised* text (Unicode NFKC, case-folded, accents, quotes and dashes folded), but every
+result is reported in offsets of the text exactly as it was read. :func:`normalize` therefore returns, next
+to the folded string, the original index of every folded character, and tokens and sentences carry original
+``start``/``end`` offsets. Normalised text never leaves this module and :mod:`dedup.align`.
+
+Trade-offs of the folding (the same on both sides of a comparison, so they only merge, never split):
+NFKC turns ``10³`` into ``103`` and ``ﬁ`` into ``fi``; accent stripping makes ``résumé`` equal ``resume``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = ["Normalized", "Token", "Sentence", "normalize", "tokenize", "split_sentences", "fold"]
+
+_PUNCT_FOLD = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"',
+        "\u2033": '"', "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+        "\u2015": "-", "\u2212": "-", "\u00a0": " ", "\u202f": " ", "\u2009": " ",
+    }
+)  # fmt: skip
+
+# Han ideographs, kana: scripts written without spaces, where every character is a token (so word n-grams
+# become character n-grams). Hangul is written with spaces and stays in words.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
+_TOKEN_RE = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])\w)+")
+
+
+@lru_cache(maxsize=65536)
+def fold(char: str) -> str:
+    """Fold one character for matching: NFKC, case-fold, strip accents, fold quotes/dashes/spaces.
+
+    >>> fold("É"), fold("’"), fold("ﬁ"), fold("—")
+    ('e', "'", 'fi', '-')
+    """
+    folded = unicodedata.normalize("NFKC", char).casefold().translate(_PUNCT_FOLD)
+    if folded.isascii():
+        return folded
+    stripped = "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", stripped)
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """Folded text and, for every folded character, the index of the original character it came from."""
+
+    text: str
+    origin: tuple[int, ...] | None  # None when folding kept every index (pure ASCII input)
+    original_length: int
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map the folded slice ``[start, end)`` (non-empty) to the original slice it came from."""
+        if self.origin is None:
+            return start, end
+        return self.origin[start], self.origin[end - 1] + 1
+
+
+def normalize(text: str) -> Normalized:
+    """Fold ``text`` character by character, keeping the offset map (see :func:`fold`)."""
+    if text.isascii():
+        return Normalized(text.lower(), None, len(text))
+    pieces: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        folded = fold(char)
+        pieces.append(folded)
+        origin.extend([index] * len(folded))
+    return Normalized("".join(pieces), tuple(origin), len(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A word (or one CJK character): its folded form and its original ``[start, end)``."""
+
+    form: str
+    start: int
+    end: int
+
+
+def tokenize(text: str, normalized: Normalized | None = None) -> list[Token]:
+    """Tokens of ``text``: runs of word characters, single CJK characters; offsets into ``text``."""
+    norm = normalized or normalize(text)
+    tokens = []
+    for match in _TOKEN_RE.finditer(norm.text):
+        start, end = norm.original_span(match.start(), match.end())
+        tokens.append(Token(match.group(), start, end))
+    return tokens
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence as the half-open token range ``[first, last)`` and its original ``[start, end)``."""
+
+    first: int
+    last: int
+    start: int
+    end: int
+
+
+# A sentence ends at . ! ? … (or their CJK forms), optionally followed by closing quotes or brackets, when
+# whitespace follows (CJK full stops need none); a line break always ends one (news paragraphs are lines).
+_CLOSERS = "\"'\u2019\u201d\u300d\u300f)\\]"
+_BOUNDARY_RE = re.compile(rf"[.!?\u2026][{_CLOSERS}]*(?=\s)|[\u3002\uff01\uff1f][{_CLOSERS}]*|\s*\n\s*")
+
+
+def split_sentences(text: str, tokens: list[Token]) -> list[Sentence]:
+    """Split ``text`` into sentences that hold at least one token, with token ranges and offsets."""
+    cuts = sorted({m.end() for m in _BOUNDARY_RE.finditer(text)} | {len(text)})
+    sentences: list[Sentence] = []
+    token_index = 0
+    for cut in cuts:
+        first = token_index
+        while token_index < len(tokens) and tokens[token_index].start < cut:
+            token_index += 1
+        if token_index > first:
+            sentences.append(Sentence(first, token_index, tokens[first].start, tokens[token_index - 1].end))
+    return sentences

@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.align import (
+    align,
+    cluster,
+    compare,
+    derived_fraction,
+    exact_runs,
+    merge_adjacent,
+    prepare,
+    verdict,
+)
+from dedup.articles import Article
+from dedup.model import Comparison, Passage, Side
+from dedup.settings import Settings
+
+
+def _article(text: str, name: str = "x") -> Article:
+    return Article(id=name, path=name, text=text)
+
+
+def _covering(comparison, a_text: str, a_phrase: str):
+    """The passages whose ``a`` side holds ``a_phrase``."""
+    start = a_text.index(a_phrase)
+    end = start + len(a_phrase)
+    return [p for p in comparison.passages if p.a_start <= start and end <= p.a_end]
+
+
+# --- stages -------------------------------------------------------------------------------------------
+
+
+def test_exact_runs_are_maximal():
+    a = ["x", "the", "quick", "brown", "fox", "jumps", "y"]
+    b = ["the", "quick", "brown", "fox", "jumps", "z"]
+    assert exact_runs(a, b, 3) == [(1, 6, 0, 5)]
+
+
+def test_exact_runs_need_n_tokens():
+    assert exact_runs(["a", "b", "c"], ["a", "b", "d"], 3) == []
+
+
+def test_cluster_merges_small_gaps_on_both_sides_only():
+    close = [(0, 5, 100, 105), (7, 12, 107, 112)]
+    assert len(cluster(close, max_gap=4)) == 1
+    far_in_b = [(0, 5, 100, 105), (7, 12, 300, 305)]
+    assert len(cluster(far_in_b, max_gap=4)) == 2
+
+
+def test_a_few_changed_words_do_not_split_a_verbatim_passage():
+    base = (
+        "the company said its cloud software could detect the faces of minority users in live video streams"
+    )
+    edited = base.replace("said its", "stated that its").replace("live video", "livestreamed video")
+    passages = align(prepare(base), prepare(edited))
+    assert len(passages) == 1 and passages[0].kind == "verbatim"
+    assert (passages[0].a_start, passages[0].a_end) == (0, len(base))
+
+
+def test_a_paraphrased_sentence_is_a_rewrite():
+    a = "Police arrested three men on Tuesday after a violent robbery at a jewellery shop in central Paris."
+    b = "Three men were arrested by police on Tuesday following a violent jewellery shop robbery in Paris."
+    passages = align(prepare(a), prepare(b))
+    assert [p.kind for p in passages] == ["rewrite"]
+
+
+def test_unrelated_sentences_share_nothing():
+    a = "The central bank raised interest rates by half a point to fight persistent inflation this year."
+    b = "Barcelona's World Cup-winning soccer player said he was ending an endorsement deal with the firm."
+    assert align(prepare(a), prepare(b)) == []
+
+
+def test_derived_fraction_counts_visible_characters_and_verdict_uses_the_cut_offs():
+    assert derived_fraction("ab  cd", [(0, 2)]) == 0.5
+    assert derived_fraction("   ", []) == 0.0
+    s = Settings()
+    assert verdict(0.9, s) == "wholly derived"
+    assert verdict(0.2, s) == "partially derived"
+    assert verdict(0.01, s) == "not derived"
+
+
+def test_merge_adjacent_joins_passages_of_any_kind():
+    passages = [Passage(0, 10, 0, 10, "verbatim", 1.0), Passage(12, 20, 11, 30, "rewrite", 0.5)]
+    assert merge_adjacent(passages, 5) == [(0, 20, 0, 30)]
+    assert len(merge_adjacent(passages, 0)) == 2
+
+
+# --- headlines and datelines --------------------------------------------------------------------------
+
+HEADLINE = "Alibaba Claims Its Tech Won't Be Used To Target Ethnic Groups"
+
+
+def test_a_repeated_headline_is_claimed_once():
+    a = f"{HEADLINE}\n\n12/18/2020\n\n{HEADLINE}\nThe company issued a statement on Thursday about its cloud."
+    b = f"{HEADLINE}\nShares in the retailer fell sharply in Hong Kong trading as investors sold out."
+    comparison = compare(_article(a), _article(b))
+    assert len(comparison.passages) <= 1
+    b_spans = [(p.b_start, p.b_end) for p in comparison.passages]
+    assert len(set(b_spans)) == len(b_spans)
+
+
+def test_a_shared_dateline_alone_is_no_passage():
+    a = "SHANGHAI (Reuters) - Shares in the retailer fell sharply in Hong Kong trading on Friday."
+    b = "SHANGHAI (Reuters) - The city will reopen its schools next month, the education bureau announced."
+    assert compare(_article(a), _article(b)).passages == ()
+
+
+def test_cjk_text_is_aligned_by_characters():
+    shared = "阿里巴巴集团表示绝不允许其技术被用于针对或识别特定民族群体"
+    a = f"北京消息。{shared}。另外，天气很好，大家都出去玩了。"
+    b = f"今天上海下雨了，很多人待在家里。{shared}。"
+    comparison = compare(_article(a), _article(b))
+    assert len(comparison.passages) == 1
+    p = comparison.passages[0]
+    assert shared in a[p.a_start : p.a_end + 1] and shared in b[p.b_start : p.b_end + 1]
+    assert p.kind == "verbatim"
+
+
+# --- the seed articles (what a new user must see) -----------------------------------------------------
+
+
+def test_seed_glasses_sentence_is_verbatim_despite_different_quotes(seeds, seed_comparison):
+    a, b = seeds
+    found = _covering(seed_comparison, a.text, '"glasses inspection", "smile detection"')
+    assert [p.kind for p in found] == ["verbatim"]
+    assert "“glasses inspection,” “smile detection,”" in b.text[found[0].b_start : found[0].b_end]
+
+
+def test_seed_livestreaming_sentence_is_a_rewrite(seeds, seed_comparison):
+    a, b = seeds
+    found = _covering(seed_comparison, a.text, "flag the video for review or removal")
+    assert [p.kind for p in found] == ["rewrite"]
+    assert "flag the video for review or removal" in b.text[found[0].b_start : found[0].b_end]
+
+
+def test_seed_paragraphs_of_one_article_only_are_not_reported(seeds, seed_comparison):
+    a, b = seeds
+    for phrase in ("Huawei Technologies", "Antoine Griezmann", "Surveillance spending"):
+        start = b.text.index(phrase)
+        assert not any(p.b_start <= start < p.b_end for p in seed_comparison.passages), phrase
+    start = a.text.index("Its Cloud Shield was described")
+    assert not any(p.a_start <= start < p.a_end for p in seed_comparison.passages)
+
+
+def test_seed_fractions_and_verdicts(seed_comparison):
+    for side in (seed_comparison.a, seed_comparison.b):
+        assert 0.1 < side.derived_fraction < 0.5
+        assert side.verdict == "partially derived"
+
+
+# --- invariants ----------------------------------------------------------------------------------------
+
+_WORDS = st.sampled_from(
+    [
+        "the",
+        "Uighur",
+        "software",
+        "“quote”",
+        "don’t",
+        "阿里巴巴",
+        "Ünïcode",
+        "ﬁne",
+        "—",
+        "10³",
+        ".",
+        "\n",
+        "é",
+    ]
+)
+_TEXT = st.one_of(st.text(max_size=300), st.lists(_WORDS, max_size=120).map(" ".join))
+
+
+@settings(max_examples=40, deadline=None)
+@given(shared=_TEXT, left=_TEXT, right=_TEXT, other=_TEXT)
+def test_every_passage_slices_both_original_texts_and_json_round_trips(shared, left, right, other):
+    a = _article(left + shared + right, "a")
+    b = _article(other + shared, "b")
+    comparison = compare(a, b)
+    for p in comparison.passages:
+        assert 0 <= p.a_start < p.a_end <= len(a.text)
+        assert 0 <= p.b_start < p.b_end <= len(b.text)
+        assert a.text[p.a_start : p.a_end].strip() and b.text[p.b_start : p.b_end].strip()
+        assert p.kind in ("verbatim", "rewrite") and 0.0 <= p.score <= 1.0
+    for side in (comparison.a, comparison.b):
+        assert 0.0 <= side.derived_fraction <= 1.0
+    data = json.loads(json.dumps(comparison.to_dict()))
+    rebuilt = Comparison(
+        Side(**data["a"]), Side(**data["b"]), tuple(Passage.from_dict(p) for p in data["passages"])
+    )
+    assert rebuilt == comparison
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(_WORDS, min_size=20, max_size=80).map(" ".join))
+def test_a_text_compared_with_itself_is_wholly_derived(text):
+    comparison = compare(_article(text), _article(text))
+    if len(prepare(text).tokens) >= Settings().min_verbatim_tokens:
+        assert comparison.a.derived_fraction > 0.9

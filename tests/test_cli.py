@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from dedup.align import compare
+from dedup.articles import read_article
+from dedup.cli import app
+
+from .conftest import SEED_A, SEED_B
+
+runner = CliRunner()
+
+
+def test_compare_json_is_the_library_comparison():
+    result = runner.invoke(app, ["compare", str(SEED_A), str(SEED_B), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) >= {"a", "b", "passages"}
+    assert set(data["a"]) >= {"path", "chars", "derived_fraction", "verdict"}
+    expected = compare(read_article(SEED_A), read_article(SEED_B))
+    assert data == json.loads(json.dumps(expected.to_dict()))
+    text = read_article(SEED_A).text
+    for p in data["passages"]:
+        assert set(p) >= {"a_start", "a_end", "b_start", "b_end", "kind", "score"}
+        assert text[p["a_start"] : p["a_end"]].strip()
+
+
+def test_compare_table_shows_kinds_offsets_and_verdicts():
+    result = runner.invoke(app, ["compare", str(SEED_A), str(SEED_B)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    for expected in ("verbatim", "rewrite", "partially derived", "shared passage"):
+        assert expected in result.stdout
+    first = compare(read_article(SEED_A), read_article(SEED_B)).passages[0]
+    assert f"[{first.a_start}:{first.a_end}]" in result.stdout
+
+
+def test_compare_options_change_the_settings():
+    strict = runner.invoke(
+        app, ["compare", str(SEED_A), str(SEED_B), "--json", "--rewrite-threshold", "0.99"]
+    )
+    default = runner.invoke(app, ["compare", str(SEED_A), str(SEED_B), "--json"])
+    kinds = lambda r: [p["kind"] for p in json.loads(r.stdout)["passages"]]  # noqa: E731
+    assert "rewrite" in kinds(default) and "rewrite" not in kinds(strict)
+
+
+def test_a_bad_setting_is_a_usage_error():
+    result = runner.invoke(app, ["compare", str(SEED_A), str(SEED_B), "--rewrite-threshold", "3"])
+    assert result.exit_code == 2
+    assert "rewrite_threshold must be between" in result.stderr
+
+
+def test_show_prints_the_text_offsets_point_into(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><body><article><p>"
+        + "Alibaba offered software that identifies Uighurs. " * 5
+        + "</p></article>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["show", str(page)])
+    assert result.exit_code == 0
+    assert result.stdout == read_article(page).text
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("binary.txt", b"\x00\x01\x02", "binary file"),
+        ("empty.txt", b"", "empty article"),
+        ("missing.txt", None, "no such file"),
+    ],
+)
+def test_bad_input_is_one_line_on_stderr_and_exit_code_2(tmp_path, name, content, message):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    result = runner.invoke(app, ["compare", str(path), str(SEED_B)])
+    assert result.exit_code == 2
+    assert message in result.stderr and str(path) in result.stderr
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+
+
+def test_non_utf8_input_warns_with_the_file_and_encoding(tmp_path):
+    path = tmp_path / "legacy.txt"
+    path.write_bytes(read_article(SEED_A).text.encode("cp1252"))
+    result = runner.invoke(app, ["compare", str(path), str(SEED_B), "--json"])
+    assert result.exit_code == 0
+    article = read_article(path)
+    assert article.text == read_article(SEED_A).text
+    assert f"{path} is not UTF-8; decoded as {article.encoding}" in " ".join(result.stderr.split())
+    assert json.loads(result.stdout)["passages"]
+
+
+def test_every_command_has_a_docstring_with_an_example():
+    for command in app.registered_commands:
+        assert command.callback.__doc__ and "Example:" in command.callback.__doc__, command.name
