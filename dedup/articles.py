@@ -46,24 +46,28 @@ class Article:
 
 
 _NEAR_TIE = 0.1
+_MAX_NUL_SHARE = 0.05
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
 def decode(data: bytes, path: str) -> tuple[str, str]:
     """Decode ``data`` as UTF-8, else by its byte-order mark, else with a detected encoding.
 
-    Returns ``(text, encoding)``. Raises :class:`InputError` for binary data (NUL bytes without a UTF-16
-    byte-order mark) and for bytes no detector can read.
+    Returns ``(text, encoding)``. Raises :class:`InputError` for binary data (NUL bytes above 5 % of the
+    bytes, or any in text that is not UTF-8: real text files do carry stray NULs, which are kept
+    so that offsets stay true) and for bytes no detector can read.
     """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data.decode(encoding), encoding.removesuffix("-sig")
-    if b"\x00" in data:
+    nuls = data.count(b"\x00")
+    if nuls > len(data) * _MAX_NUL_SHARE:
         raise InputError(path, "binary file (contains NUL bytes), not an article")
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        pass
+        if nuls:
+            raise InputError(path, "binary file (NUL bytes and not UTF-8), not an article") from None
     from charset_normalizer import from_bytes  # imported lazily: only undecodable files need it
 
     matches = list(from_bytes(data))

@@ -17,6 +17,9 @@ class InputError(DedupError):
         self.path = path
         self.reason = reason
 
+    def __reduce__(self):  # keeps the error intact across process boundaries
+        return type(self), (self.path, self.reason)
+
 
 class SettingsError(DedupError, ValueError):
     """A parameter is outside its allowed range; the message names the parameter and the range."""

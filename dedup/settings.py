@@ -23,6 +23,8 @@ class Settings:
         rewrite_threshold: sentence similarity (mean of word and character TF-IDF cosines) from which two
             sentences are a rewrite of each other.
         min_rewrite_tokens: a rewrite passage needs this many tokens on each side.
+        region_gap_chars: passages (of any kind) closer than this many characters on both sides form one
+            region where a single span per reuse is wanted (PAN detections).
         wholly_derived: derived fraction from which an article is "wholly derived" (METER's WD).
         partially_derived: derived fraction from which an article is "partially derived" (METER's PD).
     """
@@ -33,6 +35,7 @@ class Settings:
     min_sentence_tokens: int = 5
     rewrite_threshold: float = 0.45
     min_rewrite_tokens: int = 5
+    region_gap_chars: int = 50
     wholly_derived: float = 0.7
     partially_derived: float = 0.05
 
@@ -56,6 +59,7 @@ CONSTRAINTS: dict[str, tuple[type, float, float]] = {
     "min_sentence_tokens": (int, 1, 200),
     "rewrite_threshold": (float, 0.0, 1.0),
     "min_rewrite_tokens": (int, 1, 1000),
+    "region_gap_chars": (int, 0, 100_000),
     "wholly_derived": (float, 0.0, 1.0),
     "partially_derived": (float, 0.0, 1.0),
 }

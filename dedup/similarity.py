@@ -20,6 +20,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from dedup.errors import DedupError
 __all__ = ["IdfModel", "SentenceVectors", "vectorize", "similarity_matrix", "default_idf"]
 
 _FORMAT = "dedup-idf/1"
-_DIM = 1 << 22  # hashed feature space: vectors of separate calls are comparable
+_DIM = 1 << 20  # hashed feature space: vectors of separate calls are comparable
 
 
 @dataclass(frozen=True)
@@ -98,54 +99,61 @@ class SentenceVectors:
     chars: object
 
 
-def _char_ngrams(word: str) -> list[str]:
-    padded = f" {word} "
-    return [padded[i : i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
+@lru_cache(maxsize=262144)
+def _features(term: str) -> tuple[int, np.ndarray]:
+    """The hashed column of a word and the hashed columns of its padded character 3- to 5-grams."""
+    padded = f" {term} "
+    grams = [padded[i : i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1)] or [padded]
+    return _hash(term), np.fromiter((_hash(g) for g in grams), dtype=np.int64, count=len(grams))
+
+
+def _hash(feature: str) -> int:
+    return zlib.crc32(feature.encode("utf-8")) & (_DIM - 1)
 
 
 def vectorize(sentences: Sequence[Sequence[str]], idf_model: IdfModel) -> SentenceVectors:
-    """TF-IDF vectors of tokenised ``sentences``; vocabularies are shared by every call's rows only.
+    """TF-IDF vectors of tokenised ``sentences``.
 
-    Vectors of two calls are comparable because both the word and the character features are hashed.
+    Features are hashed into one fixed space, so vectors of separate calls are comparable.
     """
     from scipy import sparse
 
-    vocabulary: dict[str, int] = {}
-    rows, cols, values = [], [], []
+    rows, terms, tfs = [], [], []
     for row, tokens in enumerate(sentences):
         for term, count in Counter(tokens).items():
             rows.append(row)
-            cols.append(vocabulary.setdefault(term, len(vocabulary)))
-            values.append(1.0 + math.log(count))
-    terms = list(vocabulary)
-    weights = sparse.csr_matrix(
-        (np.asarray(values), (rows, cols)), shape=(len(sentences), len(terms))
-    ) @ sparse.diags(idf_model.idf(terms))
-    word_features = sparse.csr_matrix(
-        (np.ones(len(terms)), (np.arange(len(terms)), [_hash(t) for t in terms])), shape=(len(terms), _DIM)
+            terms.append(term)
+            tfs.append(1.0 + math.log(count))
+    weights = np.asarray(tfs, dtype=np.float64) * idf_model.idf(terms)
+    features = [_features(t) for t in terms]
+    word_cols = np.fromiter((f[0] for f in features), dtype=np.int64, count=len(features))
+    gram_cols = [f[1] for f in features]
+    gram_counts = np.fromiter((len(g) for g in gram_cols), dtype=np.int64, count=len(gram_cols))
+    shape = (len(sentences), _DIM)
+    words = sparse.csr_matrix((weights, (np.asarray(rows, dtype=np.int64), word_cols)), shape=shape)
+    chars = sparse.csr_matrix(
+        (
+            np.repeat(weights, gram_counts),
+            (np.repeat(np.asarray(rows, dtype=np.int64), gram_counts), _concat(gram_cols)),
+        ),
+        shape=shape,
     )
-    char_rows, char_cols = [], []
-    for index, term in enumerate(terms):
-        grams = _char_ngrams(term)
-        char_rows.extend([index] * len(grams))
-        char_cols.extend(_hash(g) for g in grams)
-    char_features = sparse.csr_matrix(
-        (np.ones(len(char_cols)), (char_rows, char_cols)), shape=(len(terms), _DIM)
-    )
-    return SentenceVectors(_unit_rows(weights @ word_features), _unit_rows(weights @ char_features))
+    return SentenceVectors(_unit_rows(words), _unit_rows(chars))
+
+
+def _concat(arrays: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
 
 
 def _unit_rows(matrix):
-    """Scale every non-zero row to unit L2 norm (all-zero rows stay zero)."""
-    from scipy import sparse
-
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    norms[norms == 0.0] = 1.0
-    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
-
-
-def _hash(term: str) -> int:
-    return zlib.crc32(term.encode("utf-8")) & (_DIM - 1)
+    """Scale every non-zero row of a CSR matrix to unit L2 norm, in place (all-zero rows stay zero)."""
+    matrix.sum_duplicates()
+    squares = np.add.reduceat(matrix.data**2, matrix.indptr[:-1]) if matrix.nnz else np.zeros(0)
+    row_lengths = np.diff(matrix.indptr)
+    norms = np.ones(matrix.shape[0])
+    norms[row_lengths > 0] = np.sqrt(squares[row_lengths > 0])
+    matrix.data /= np.repeat(norms, row_lengths)
+    return matrix
 
 
 def similarity_matrix(a: SentenceVectors, b: SentenceVectors) -> np.ndarray:

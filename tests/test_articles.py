@@ -105,6 +105,18 @@ def test_missing_directory_and_oversized_files_raise(tmp_path):
         read_article(big, max_bytes=100)
 
 
+def test_a_stray_nul_in_utf8_text_is_kept_but_nul_heavy_files_are_binary(tmp_path):
+    stray = tmp_path / "stray.txt"
+    stray.write_bytes(
+        ("Readers didn\u2019t know today was \\\x00 . " + "More text follows here. " * 60).encode()
+    )
+    assert "\x00" in read_article(stray).text
+    heavy = tmp_path / "heavy.txt"
+    heavy.write_bytes("text".encode("utf-16-le"))
+    with pytest.raises(InputError, match="binary file"):
+        read_article(heavy)
+
+
 def test_gb18030_chinese_text_is_decoded(tmp_path):
     path = tmp_path / "zh.txt"
     text = "阿里巴巴集团否认其技术被用于识别少数民族。" * 3
