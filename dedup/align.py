@@ -29,10 +29,17 @@ import numpy as np
 from dedup.articles import Article
 from dedup.model import Comparison, Kind, Passage, Side, Verdict
 from dedup.settings import Settings
-from dedup.similarity import IdfModel, SentenceVectors, default_idf, similarity_matrix, vectorize
+from dedup.similarity import (
+    IdfModel,
+    SentenceVectors,
+    default_idf,
+    paired_similarity,
+    similarity_matrix,
+    vectorize,
+)
 from dedup.text import Sentence, Token, normalize, split_sentences, tokenize
 
-__all__ = ["PreparedText", "prepare", "align", "compare", "derived_fraction", "verdict", "merge_adjacent"]
+__all__ = ["PreparedText", "prepare", "align", "compare", "derived_fraction", "verdict", "regions"]
 
 VERBATIM_COVERAGE = 0.5
 
@@ -115,24 +122,45 @@ def _extent(group: Sequence[Span]) -> Span:
     )
 
 
-def _covered(runs: Sequence[Span], unit: Span) -> tuple[int, int]:
-    """Tokens of the unit, on each side, inside exact runs that link the unit's two sides."""
+def _links(runs: Sequence[Span], unit: Span) -> list[Span]:
+    """The parts of exact runs that lie inside ``unit`` on both sides (runs are diagonal)."""
     a_first, a_last, b_first, b_last = unit
-    in_a = np.zeros(a_last - a_first, dtype=bool)
-    in_b = np.zeros(b_last - b_first, dtype=bool)
+    parts = []
     for run_a, run_a_last, run_b, _ in runs:
         low = max(a_first - run_a, b_first - run_b, 0)
         high = min(a_last - run_a, b_last - run_b, run_a_last - run_a)
         if high > low:
-            in_a[run_a + low - a_first : run_a + high - a_first] = True
-            in_b[run_b + low - b_first : run_b + high - b_first] = True
+            parts.append((run_a + low, run_a + high, run_b + low, run_b + high))
+    return parts
+
+
+def _covered(links: Sequence[Span], unit: Span) -> tuple[int, int]:
+    """Tokens of ``unit``, on each side, inside the ``links``."""
+    in_a = np.zeros(unit[1] - unit[0], dtype=bool)
+    in_b = np.zeros(unit[3] - unit[2], dtype=bool)
+    for a_first, a_last, b_first, b_last in links:
+        in_a[a_first - unit[0] : a_last - unit[0]] = True
+        in_b[b_first - unit[2] : b_last - unit[2]] = True
     return int(in_a.sum()), int(in_b.sum())
 
 
-def _kind(runs: Sequence[Span], unit: Span) -> Kind:
-    covered_a, covered_b = _covered(runs, unit)
+def _classify(runs: Sequence[Span], unit: Span, max_gap: int) -> tuple[Span, Kind]:
+    """The unit's kind and span.
+
+    A verbatim unit shrinks to the runs that make it verbatim, except where they end within ``max_gap``
+    tokens of the unit's edge on both sides (a changed word at the start or end of a copied sentence).
+    """
+    links = _links(runs, unit)
+    covered_a, covered_b = _covered(links, unit)
     share = min(covered_a / (unit[1] - unit[0]), covered_b / (unit[3] - unit[2]))
-    return "verbatim" if share >= VERBATIM_COVERAGE else "rewrite"
+    if share < VERBATIM_COVERAGE:
+        return unit, "rewrite"
+    a_first, a_last, b_first, b_last = _extent(links)
+    if a_first - unit[0] <= max_gap and b_first - unit[2] <= max_gap:
+        a_first, b_first = unit[0], unit[2]
+    if unit[1] - a_last <= max_gap and unit[3] - b_last <= max_gap:
+        a_last, b_last = unit[1], unit[3]
+    return (a_first, a_last, b_first, b_last), "verbatim"
 
 
 def _sentence_pairs(a: PreparedText, b: PreparedText, settings: Settings) -> list[Span]:
@@ -143,7 +171,7 @@ def _sentence_pairs(a: PreparedText, b: PreparedText, settings: Settings) -> lis
     long_b = np.array([s.last - s.first >= settings.min_sentence_tokens for s in b.sentences])
     scores[~long_a, :] = 0.0
     scores[:, ~long_b] = 0.0
-    rows, cols = np.nonzero(scores >= settings.rewrite_threshold)
+    rows, cols = np.nonzero(scores >= settings.seed_threshold)
     order = np.argsort(-scores[rows, cols], kind="stable")
     used_a, used_b, pairs = set(), set(), []
     for k in order:
@@ -160,13 +188,25 @@ def _overlaps(x: Span, y: Span, side: int) -> bool:
     return x[side] < y[side + 1] and y[side] < x[side + 1]
 
 
-def _one_partner(spans: list[tuple[Span, Kind]]) -> list[tuple[Span, Kind]]:
+Scored = tuple[Span, Kind, float]
+
+
+def _one_partner(spans: list[Scored]) -> list[Scored]:
     """Keep the longest of passages that overlap on either side."""
-    kept: list[tuple[Span, Kind]] = []
-    for span, kind in sorted(spans, key=lambda item: -(item[0][1] - item[0][0] + item[0][3] - item[0][2])):
-        if not any(_overlaps(span, other, 0) or _overlaps(span, other, 2) for other, _ in kept):
-            kept.append((span, kind))
+    kept: list[Scored] = []
+    for item in sorted(spans, key=lambda item: -(item[0][1] - item[0][0] + item[0][3] - item[0][2])):
+        if not any(_overlaps(item[0], other[0], 0) or _overlaps(item[0], other[0], 2) for other in kept):
+            kept.append(item)
     return kept
+
+
+def _scores(a: PreparedText, b: PreparedText, spans: Sequence[Span]) -> np.ndarray:
+    """TF-IDF similarity of the two sides of each span."""
+    if not spans:
+        return np.zeros(0)
+    side_a = vectorize([a.forms[s[0] : s[1]] for s in spans], a.idf_model)
+    side_b = vectorize([b.forms[s[2] : s[3]] for s in spans], a.idf_model)
+    return np.minimum(paired_similarity(side_a, side_b), 1.0)
 
 
 def align(a: PreparedText, b: PreparedText, settings: Settings | None = None) -> list[Passage]:
@@ -178,51 +218,67 @@ def align(a: PreparedText, b: PreparedText, settings: Settings | None = None) ->
         extent = _extent(group)
         if min(_covered(group, extent)) >= settings.min_verbatim_tokens:
             seeds.append(extent)
-    units = _sentence_pairs(a, b, settings) + seeds
     by_kind: dict[Kind, list[Span]] = defaultdict(list)
-    for unit in units:
-        by_kind[_kind(runs, unit)].append(unit)
+    for unit in _sentence_pairs(a, b, settings) + seeds:
+        span, kind = _classify(runs, unit, settings.max_gap_tokens)
+        by_kind[kind].append(span)
     merged = [
         (_extent(group), kind)
         for kind, spans in by_kind.items()
         for group in cluster(spans, settings.max_gap_tokens)
     ]
     minimum = {"verbatim": settings.min_verbatim_tokens, "rewrite": settings.min_rewrite_tokens}
-    kept = [
-        (span, kind)
-        for span, kind in _one_partner(merged)
+    scores = _scores(a, b, [span for span, _ in merged])
+    candidates = [
+        (span, kind, float(score))
+        for (span, kind), score in zip(merged, scores, strict=True)
         if min(span[1] - span[0], span[3] - span[2]) >= minimum[kind]
+        and (kind == "verbatim" or score >= settings.rewrite_threshold)
     ]
-    kept.sort()
-    return _to_passages(a, b, kept)
-
-
-def _to_passages(a: PreparedText, b: PreparedText, spans: list[tuple[Span, Kind]]) -> list[Passage]:
-    if not spans:
-        return []
-    side_a = vectorize([a.forms[s[0] : s[1]] for s, _ in spans], a.idf_model)
-    side_b = vectorize([b.forms[s[2] : s[3]] for s, _ in spans], a.idf_model)
-    scores = np.diag(similarity_matrix(side_a, side_b))
     return [
         Passage(
             a.tokens[s[0]].start,
-            a.tokens[s[1] - 1].end,
+            _closing_end(a.text, a.tokens[s[1] - 1].end),
             b.tokens[s[2]].start,
-            b.tokens[s[3] - 1].end,
+            _closing_end(b.text, b.tokens[s[3] - 1].end),
             kind,
-            round(float(min(score, 1.0)), 4),
+            round(score, 4),
         )  # fmt: skip
-        for (s, kind), score in zip(spans, scores, strict=True)
+        for s, kind, score in sorted(_one_partner(candidates))
     ]
 
 
-def merge_adjacent(passages: Sequence[Passage], max_gap_chars: int) -> list[tuple[int, int, int, int]]:
-    """Character spans of passages merged where they are within ``max_gap_chars`` on both sides.
+_CLOSING = frozenset(".!?\u2026\u3002\uff01\uff1f\"'\u2019\u201d\u00bb)]\u300d\u300f")
 
-    Kinds are ignored: this is the region view that scorers such as PAN's expect.
+
+def _closing_end(text: str, end: int) -> int:
+    """Extend a passage's end over the sentence-final punctuation and closing quotes that follow it."""
+    while end < len(text) and text[end] in _CLOSING:
+        end += 1
+    return end
+
+
+CharSpan = tuple[int, int, int, int]
+
+
+def regions(passages: Sequence[Passage], settings: Settings) -> list[CharSpan]:
+    """One character span per reuse: what a scorer such as PAN's expects, whatever the passages' kinds.
+
+    Passages within ``region_gap_chars`` on both sides merge. Then passages that stay within that gap in
+    ``a`` but spread further over ``b`` merge too when the result is summary-shaped (its ``b`` side at least
+    ``summary_ratio`` times longer than its ``a`` side): a summary condenses sentences from all over its
+    source into a few adjacent ones.
     """
     spans = [(p.a_start, p.a_end, p.b_start, p.b_end) for p in passages]
-    return sorted(_extent(group) for group in cluster(spans, max_gap_chars))
+    merged = [_extent(group) for group in cluster(spans, settings.region_gap_chars)]
+    result = []
+    for group in _split(merged, 0, settings.region_gap_chars) if merged else []:
+        extent = _extent(group)
+        if len(group) > 1 and extent[3] - extent[2] >= settings.summary_ratio * (extent[1] - extent[0]):
+            result.append(extent)
+        else:
+            result.extend(group)
+    return sorted(result)
 
 
 def derived_fraction(text: str, spans: Sequence[tuple[int, int]]) -> float:

@@ -20,11 +20,15 @@ class Settings:
             changed, missing or glued words do not split it.
         min_verbatim_tokens: a verbatim passage needs at least this many tokens inside exact shared runs.
         min_sentence_tokens: sentences shorter than this never seed a rewrite (datelines, bylines).
-        rewrite_threshold: sentence similarity (mean of word and character TF-IDF cosines) from which two
-            sentences are a rewrite of each other.
+        seed_threshold: sentence similarity (mean of word and character TF-IDF cosines) from which two
+            sentences seed a rewrite.
+        rewrite_threshold: similarity of a whole rewrite passage (adjacent seeds merged) from which it is
+            reported; seeds below it that merge into a passage above it are kept.
         min_rewrite_tokens: a rewrite passage needs this many tokens on each side.
         region_gap_chars: passages (of any kind) closer than this many characters on both sides form one
             region where a single span per reuse is wanted (PAN detections).
+        summary_ratio: passages adjacent in ``a`` but spread over ``b`` form one region when its ``b`` side
+            is at least this many times longer than its ``a`` side (``a`` summarises ``b``).
         wholly_derived: derived fraction from which an article is "wholly derived" (METER's WD).
         partially_derived: derived fraction from which an article is "partially derived" (METER's PD).
     """
@@ -33,9 +37,11 @@ class Settings:
     max_gap_tokens: int = 4
     min_verbatim_tokens: int = 8
     min_sentence_tokens: int = 5
-    rewrite_threshold: float = 0.45
+    seed_threshold: float = 0.45
+    rewrite_threshold: float = 0.55
     min_rewrite_tokens: int = 5
-    region_gap_chars: int = 50
+    region_gap_chars: int = 500
+    summary_ratio: float = 2.0
     wholly_derived: float = 0.7
     partially_derived: float = 0.05
 
@@ -57,9 +63,11 @@ CONSTRAINTS: dict[str, tuple[type, float, float]] = {
     "max_gap_tokens": (int, 0, 50),
     "min_verbatim_tokens": (int, 1, 1000),
     "min_sentence_tokens": (int, 1, 200),
+    "seed_threshold": (float, 0.0, 1.0),
     "rewrite_threshold": (float, 0.0, 1.0),
     "min_rewrite_tokens": (int, 1, 1000),
     "region_gap_chars": (int, 0, 100_000),
+    "summary_ratio": (float, 1.0, 1000.0),
     "wholly_derived": (float, 0.0, 1.0),
     "partially_derived": (float, 0.0, 1.0),
 }
@@ -77,6 +85,11 @@ def validate(settings: Settings) -> None:
         raise SettingsError(
             f"partially_derived ({settings.partially_derived}) must not exceed wholly_derived "
             f"({settings.wholly_derived})"
+        )
+    if settings.seed_threshold > settings.rewrite_threshold:
+        raise SettingsError(
+            f"seed_threshold ({settings.seed_threshold}) must not exceed rewrite_threshold "
+            f"({settings.rewrite_threshold}): seeds are what passages are validated from"
         )
     if settings.min_verbatim_tokens < settings.ngram:
         raise SettingsError(

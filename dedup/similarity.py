@@ -28,7 +28,14 @@ import numpy as np
 
 from dedup.errors import DedupError
 
-__all__ = ["IdfModel", "SentenceVectors", "vectorize", "similarity_matrix", "default_idf"]
+__all__ = [
+    "IdfModel",
+    "SentenceVectors",
+    "vectorize",
+    "similarity_matrix",
+    "paired_similarity",
+    "default_idf",
+]
 
 _FORMAT = "dedup-idf/1"
 _DIM = 1 << 20  # hashed feature space: vectors of separate calls are comparable
@@ -159,3 +166,10 @@ def _unit_rows(matrix):
 def similarity_matrix(a: SentenceVectors, b: SentenceVectors) -> np.ndarray:
     """Similarity of every sentence of ``a`` with every sentence of ``b``: mean of the two cosines."""
     return np.asarray(((a.words @ b.words.T) + (a.chars @ b.chars.T)).todense()) / 2.0
+
+
+def paired_similarity(a: SentenceVectors, b: SentenceVectors) -> np.ndarray:
+    """Similarity of row ``i`` of ``a`` with row ``i`` of ``b``, for every ``i`` (same number of rows)."""
+    words = np.asarray(a.words.multiply(b.words).sum(axis=1)).ravel()
+    chars = np.asarray(a.chars.multiply(b.chars).sum(axis=1)).ravel()
+    return (words + chars) / 2.0

@@ -11,8 +11,8 @@ from dedup.align import (
     compare,
     derived_fraction,
     exact_runs,
-    merge_adjacent,
     prepare,
+    regions,
     verdict,
 )
 from dedup.articles import Article
@@ -83,10 +83,23 @@ def test_derived_fraction_counts_visible_characters_and_verdict_uses_the_cut_off
     assert verdict(0.01, s) == "not derived"
 
 
-def test_merge_adjacent_joins_passages_of_any_kind():
+def test_regions_join_passages_of_any_kind_that_are_close_on_both_sides():
     passages = [Passage(0, 10, 0, 10, "verbatim", 1.0), Passage(12, 20, 11, 30, "rewrite", 0.5)]
-    assert merge_adjacent(passages, 5) == [(0, 20, 0, 30)]
-    assert len(merge_adjacent(passages, 0)) == 2
+    assert regions(passages, Settings(region_gap_chars=5)) == [(0, 20, 0, 30)]
+    assert len(regions(passages, Settings(region_gap_chars=0))) == 2
+
+
+def test_a_summary_becomes_one_region_over_its_spread_source():
+    # three adjacent summary sentences, each condensing a part of a long source
+    passages = [
+        Passage(0, 100, 0, 200, "rewrite", 0.6),
+        Passage(101, 200, 2000, 2300, "rewrite", 0.6),
+        Passage(201, 300, 4500, 4800, "rewrite", 0.6),
+    ]
+    assert regions(passages, Settings(region_gap_chars=50)) == [(0, 300, 0, 4800)]
+    # the same passages, spread as widely in a, stay apart
+    apart = [Passage(p.b_start, p.b_end, p.b_start, p.b_end, p.kind, p.score) for p in passages]
+    assert len(regions(apart, Settings(region_gap_chars=50))) == 3
 
 
 # --- headlines and datelines --------------------------------------------------------------------------

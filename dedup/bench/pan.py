@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from dedup.align import PreparedText, align, merge_adjacent, prepare
+from dedup.align import PreparedText, align, prepare, regions
 from dedup.articles import read_article
 from dedup.bench.pan_measures import Annotation, Scores, score
 from dedup.errors import DedupError
@@ -100,7 +100,7 @@ class _Aligner:
         suspicious = self._prepared(self.corpus / "susp" / pair[0])
         source = self._prepared(self.corpus / "src" / pair[1])
         passages = align(suspicious, source, self.settings)
-        return pair, merge_adjacent(passages, self.settings.region_gap_chars)
+        return pair, regions(passages, self.settings)
 
 
 _worker: _Aligner | None = None

@@ -1,0 +1,112 @@
+"""MSRP (Microsoft Research Paraphrase Corpus): accuracy and F1 of the aligner's sentence decision.
+
+The decision is the aligner's own: two sentences are a rewrite of each other when their similarity
+(:func:`dedup.similarity.similarity_matrix`) reaches ``Settings.rewrite_threshold``. The best threshold is
+searched on the training split only; the test split is scored at the configured threshold.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dedup.errors import DedupError
+from dedup.settings import Settings
+from dedup.similarity import IdfModel, default_idf, paired_similarity, vectorize
+from dedup.text import tokenize
+
+__all__ = [
+    "SentencePairs",
+    "load_split",
+    "pair_similarities",
+    "decision_scores",
+    "best_threshold",
+    "MsrpReport",
+    "run",
+]
+
+SPLITS = {"train": "msr_paraphrase_train.txt", "test": "msr_paraphrase_test.txt"}
+
+
+@dataclass(frozen=True)
+class SentencePairs:
+    first: list[str]
+    second: list[str]
+    labels: np.ndarray  # 1 = paraphrase
+
+
+def load_split(folder: Path, split: str) -> SentencePairs:
+    """One split of MSRP: tab-separated ``Quality, #1 ID, #2 ID, #1 String, #2 String`` with a header."""
+    path = folder / SPLITS[split]
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+    except OSError as error:
+        raise DedupError(f"{path}: cannot read the MSRP split ({error.strerror or error})") from None
+    if not rows or "Quality" not in rows[0]:
+        raise DedupError(f"{path}: not an MSRP file (expected a 'Quality' column)")
+    return SentencePairs(
+        [r["#1 String"] for r in rows],
+        [r["#2 String"] for r in rows],
+        np.array([int(r["Quality"]) for r in rows]),
+    )
+
+
+def pair_similarities(pairs: SentencePairs, idf_model: IdfModel | None = None) -> np.ndarray:
+    """The aligner's similarity of each sentence pair."""
+    idf_model = idf_model or default_idf()
+    first = vectorize([[t.form for t in tokenize(s)] for s in pairs.first], idf_model)
+    second = vectorize([[t.form for t in tokenize(s)] for s in pairs.second], idf_model)
+    return paired_similarity(first, second)
+
+
+def decision_scores(similarities: np.ndarray, labels: np.ndarray, threshold: float) -> dict[str, float]:
+    """Accuracy, precision, recall and F1 of ``similarity >= threshold`` against ``labels``."""
+    predicted = similarities >= threshold
+    truth = labels == 1
+    tp = int((predicted & truth).sum())
+    precision = tp / int(predicted.sum()) if predicted.any() else 0.0
+    recall = tp / int(truth.sum()) if truth.any() else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    accuracy = float((predicted == truth).mean())
+    return {"threshold": threshold, "accuracy": accuracy, "precision": precision, "recall": recall, "f1": f1}
+
+
+def best_threshold(similarities: np.ndarray, labels: np.ndarray) -> float:
+    """The threshold (on a 0.01 grid) of highest accuracy."""
+    grid = np.round(np.arange(0.0, 1.0001, 0.01), 2)
+    accuracies = [decision_scores(similarities, labels, t)["accuracy"] for t in grid]
+    return float(grid[int(np.argmax(accuracies))])
+
+
+@dataclass(frozen=True)
+class MsrpReport:
+    configured: float
+    best_on_train: float
+    train: dict[str, float]
+    test: dict[str, float]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "configured_threshold": self.configured,
+            "best_threshold_on_train": self.best_on_train,
+            "train": self.train,
+            "test": self.test,
+        }
+
+
+def run(folder: Path, settings: Settings | None = None) -> MsrpReport:
+    """Score the configured threshold on train and test; report the train-optimal threshold too."""
+    settings = settings or Settings()
+    train, test = load_split(folder, "train"), load_split(folder, "test")
+    train_similarities = pair_similarities(train)
+    threshold = settings.rewrite_threshold
+    return MsrpReport(
+        threshold,
+        best_threshold(train_similarities, train.labels),
+        decision_scores(train_similarities, train.labels, threshold),
+        decision_scores(pair_similarities(test), test.labels, threshold),
+    )
