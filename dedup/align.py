@@ -7,8 +7,8 @@ The method, in four steps (token spans are half-open ``[first, last)``):
    (split alternately by their order in ``a`` and in ``b`` until no gap is larger), so a few changed,
    missing or glued words do not cut a passage. A cluster covering ``min_verbatim_tokens`` is a seed.
 2. **Similar sentences.** TF-IDF similarity of every sentence pair (:mod:`dedup.similarity`); pairs at or
-   above ``rewrite_threshold`` are matched one-to-one, best first. Short sentences (datelines, bylines) never
-   seed anything.
+   above ``seed_threshold`` are matched one-to-one, best first. Pieces shorter than ``min_sentence_tokens``
+   (datelines, list lines, headings) join the next sentence, so they never match alone.
 3. **Units and kinds.** Each matched sentence pair is a unit, and so is each run cluster. A unit is
    *verbatim* when exact runs linking its two sides cover at least half of its tokens on both sides, else a
    *rewrite*. Units of the same kind adjacent on both sides merge into one passage.
@@ -58,11 +58,12 @@ class PreparedText:
     idf_model: IdfModel
 
 
-def prepare(text: str, idf_model: IdfModel | None = None) -> PreparedText:
+def prepare(text: str, idf_model: IdfModel | None = None, settings: Settings | None = None) -> PreparedText:
     """Tokenise ``text``, split it into sentences and vectorise them."""
+    settings = settings or Settings()
     tokens = tokenize(text, normalize(text))
     forms = [t.form for t in tokens]
-    sentences = split_sentences(text, tokens)
+    sentences = split_sentences(text, tokens, settings.min_sentence_tokens)
     idf_model = idf_model or default_idf()
     vectors = vectorize([forms[s.first : s.last] for s in sentences], idf_model)
     return PreparedText(text, tokens, forms, sentences, vectors, idf_model)
@@ -167,10 +168,6 @@ def _sentence_pairs(a: PreparedText, b: PreparedText, settings: Settings) -> lis
     if not a.sentences or not b.sentences:
         return []
     scores = similarity_matrix(a.vectors, b.vectors)
-    long_a = np.array([s.last - s.first >= settings.min_sentence_tokens for s in a.sentences])
-    long_b = np.array([s.last - s.first >= settings.min_sentence_tokens for s in b.sentences])
-    scores[~long_a, :] = 0.0
-    scores[:, ~long_b] = 0.0
     rows, cols = np.nonzero(scores >= settings.seed_threshold)
     order = np.argsort(-scores[rows, cols], kind="stable")
     used_a, used_b, pairs = set(), set(), []
@@ -267,7 +264,7 @@ def regions(passages: Sequence[Passage], settings: Settings) -> list[CharSpan]:
     Passages within ``region_gap_chars`` on both sides merge. Then passages that stay within that gap in
     ``a`` but spread further over ``b`` merge too when the result is summary-shaped (its ``b`` side at least
     ``summary_ratio`` times longer than its ``a`` side): a summary condenses sentences from all over its
-    source into a few adjacent ones.
+    source into a few adjacent ones. Regions under ``min_region_chars`` on either side are dropped.
     """
     spans = [(p.a_start, p.a_end, p.b_start, p.b_end) for p in passages]
     merged = [_extent(group) for group in cluster(spans, settings.region_gap_chars)]
@@ -278,7 +275,8 @@ def regions(passages: Sequence[Passage], settings: Settings) -> list[CharSpan]:
             result.append(extent)
         else:
             result.extend(group)
-    return sorted(result)
+    shortest = settings.min_region_chars
+    return sorted(r for r in result if r[1] - r[0] >= shortest and r[3] - r[2] >= shortest)
 
 
 def derived_fraction(text: str, spans: Sequence[tuple[int, int]]) -> float:
@@ -321,7 +319,7 @@ def compare(
 ) -> Comparison:
     """Compare two articles: their shared passages, derived fractions and verdicts."""
     settings = settings or Settings()
-    passages = align(prepare(a.text, idf_model), prepare(b.text, idf_model), settings)
+    passages = align(prepare(a.text, idf_model, settings), prepare(b.text, idf_model, settings), settings)
     return Comparison(
         _side(a, [(p.a_start, p.a_end) for p in passages], settings, with_ids),
         _side(b, [(p.b_start, p.b_end) for p in passages], settings, with_ids),

@@ -19,7 +19,8 @@ class Settings:
         max_gap_tokens: verbatim seeds closer than this many tokens on both sides are one passage, so a few
             changed, missing or glued words do not split it.
         min_verbatim_tokens: a verbatim passage needs at least this many tokens inside exact shared runs.
-        min_sentence_tokens: sentences shorter than this never seed a rewrite (datelines, bylines).
+        min_sentence_tokens: pieces shorter than this (datelines, list lines, headings) join the next
+            sentence, so they never match alone.
         seed_threshold: sentence similarity (mean of word and character TF-IDF cosines) from which two
             sentences seed a rewrite.
         rewrite_threshold: similarity of a whole rewrite passage (adjacent seeds merged) from which it is
@@ -27,6 +28,7 @@ class Settings:
         min_rewrite_tokens: a rewrite passage needs this many tokens on each side.
         region_gap_chars: passages (of any kind) closer than this many characters on both sides form one
             region where a single span per reuse is wanted (PAN detections).
+        min_region_chars: regions shorter than this on either side are dropped from the region view.
         summary_ratio: passages adjacent in ``a`` but spread over ``b`` form one region when its ``b`` side
             is at least this many times longer than its ``a`` side (``a`` summarises ``b``).
         wholly_derived: derived fraction from which an article is "wholly derived" (METER's WD).
@@ -37,11 +39,12 @@ class Settings:
     max_gap_tokens: int = 4
     min_verbatim_tokens: int = 8
     min_sentence_tokens: int = 5
-    seed_threshold: float = 0.45
-    rewrite_threshold: float = 0.55
+    seed_threshold: float = 0.35
+    rewrite_threshold: float = 0.45
     min_rewrite_tokens: int = 5
     region_gap_chars: int = 500
     summary_ratio: float = 2.0
+    min_region_chars: int = 150
     wholly_derived: float = 0.7
     partially_derived: float = 0.05
 
@@ -68,6 +71,7 @@ CONSTRAINTS: dict[str, tuple[type, float, float]] = {
     "min_rewrite_tokens": (int, 1, 1000),
     "region_gap_chars": (int, 0, 100_000),
     "summary_ratio": (float, 1.0, 1000.0),
+    "min_region_chars": (int, 0, 100_000),
     "wholly_derived": (float, 0.0, 1.0),
     "partially_derived": (float, 0.0, 1.0),
 }

@@ -110,15 +110,25 @@ _CLOSERS = "\"'\u2019\u201d\u300d\u300f)\\]"
 _BOUNDARY_RE = re.compile(rf"[.!?\u2026][{_CLOSERS}]*(?=\s)|[\u3002\uff01\uff1f][{_CLOSERS}]*|\s*\n\s*")
 
 
-def split_sentences(text: str, tokens: list[Token]) -> list[Sentence]:
-    """Split ``text`` into sentences that hold at least one token, with token ranges and offsets."""
+def split_sentences(text: str, tokens: list[Token], min_tokens: int = 1) -> list[Sentence]:
+    """Split ``text`` into sentences of at least ``min_tokens`` tokens, with token ranges and offsets.
+
+    A shorter piece (a list line, a dateline, a heading) joins the sentence after it; a short last piece
+    joins the one before.
+    """
     cuts = sorted({m.end() for m in _BOUNDARY_RE.finditer(text)} | {len(text)})
-    sentences: list[Sentence] = []
+    bounds: list[list[int]] = []  # [first, last) token ranges
     token_index = 0
+    pending = 0
     for cut in cuts:
-        first = token_index
         while token_index < len(tokens) and tokens[token_index].start < cut:
             token_index += 1
-        if token_index > first:
-            sentences.append(Sentence(first, token_index, tokens[first].start, tokens[token_index - 1].end))
-    return sentences
+        if token_index - pending >= min_tokens:
+            bounds.append([pending, token_index])
+            pending = token_index
+    if pending < len(tokens):
+        if bounds:
+            bounds[-1][1] = len(tokens)
+        else:
+            bounds.append([pending, len(tokens)])
+    return [Sentence(first, last, tokens[first].start, tokens[last - 1].end) for first, last in bounds]

@@ -18,6 +18,7 @@ from dedup.align import (
 from dedup.articles import Article
 from dedup.model import Comparison, Passage, Side
 from dedup.settings import Settings
+from dedup.text import split_sentences, tokenize
 
 
 def _article(text: str, name: str = "x") -> Article:
@@ -85,8 +86,8 @@ def test_derived_fraction_counts_visible_characters_and_verdict_uses_the_cut_off
 
 def test_regions_join_passages_of_any_kind_that_are_close_on_both_sides():
     passages = [Passage(0, 10, 0, 10, "verbatim", 1.0), Passage(12, 20, 11, 30, "rewrite", 0.5)]
-    assert regions(passages, Settings(region_gap_chars=5)) == [(0, 20, 0, 30)]
-    assert len(regions(passages, Settings(region_gap_chars=0))) == 2
+    assert regions(passages, Settings(region_gap_chars=5, min_region_chars=0)) == [(0, 20, 0, 30)]
+    assert len(regions(passages, Settings(region_gap_chars=0, min_region_chars=0))) == 2
 
 
 def test_a_summary_becomes_one_region_over_its_spread_source():
@@ -213,3 +214,14 @@ def test_a_text_compared_with_itself_is_wholly_derived(text):
     comparison = compare(_article(text), _article(text))
     if len(prepare(text).tokens) >= Settings().min_verbatim_tokens:
         assert comparison.a.derived_fraction > 0.9
+
+
+def test_regions_shorter_than_the_minimum_are_dropped():
+    passages = [Passage(0, 100, 0, 100, "verbatim", 1.0), Passage(1000, 1400, 1000, 1400, "verbatim", 1.0)]
+    assert regions(passages, Settings(min_region_chars=150)) == [(1000, 1400, 1000, 1400)]
+
+
+def test_short_pieces_join_the_next_sentence():
+    text = "AFP, SHANGHAI\nAlibaba offered software that could identify Uighurs, a report said.\nEnd."
+    sentences = split_sentences(text, tokenize(text), min_tokens=5)
+    assert [text[s.start : s.end] for s in sentences] == [text[: text.index("said") + 4] + ".\nEnd"]

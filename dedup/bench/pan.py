@@ -90,7 +90,7 @@ class _Aligner:
         if path in self._cache:
             self._cache.move_to_end(path)
             return self._cache[path]
-        prepared = prepare(read_article(path).text)
+        prepared = prepare(read_article(path).text, settings=self.settings)
         self._cache[path] = prepared
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
