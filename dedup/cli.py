@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from dedup.articles import DEFAULT_MAX_BYTES, Article, read_article
 from dedup.errors import DedupError, InputError
@@ -94,6 +96,75 @@ def show(
     For HTML this is the extracted main text. Example: dedup show page.html
     """
     sys.stdout.write(_load(article, max_bytes).text)
+
+
+bench_app = typer.Typer(help="Measure accuracy on labelled data.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=Console(stderr=True), transient=True,
+    )  # fmt: skip
+
+
+@bench_app.command("pan")
+def bench_pan(
+    corpus: Annotated[
+        Path, typer.Argument(help="A PAN 2013 corpus folder (susp/, src/, one folder per type).")
+    ],
+    subset: Annotated[
+        list[str] | None, typer.Option("--subset", help="Only this obfuscation type (repeatable).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Write one PAN detection XML per pair here.")] = None,
+    jobs: Annotated[int | None, typer.Option(help="Worker processes (default: all cores).", min=1)] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Align every pair of a PAN 2013 corpus with the library and score it with the PAN measures.
+
+    Example: dedup bench pan ../shared/data/pan13/train --subset 05-summary-obfuscation --out runs/05
+    """
+    from dedup.bench.pan import run
+
+    with _progress() as progress:
+        task = progress.add_task("aligning pairs", total=None)
+        try:
+            report = run(
+                corpus, subsets=subset, out=out, jobs=jobs,
+                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )  # fmt: skip
+        except DedupError as error:
+            _fail(error)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict()))
+        return
+    from dedup.report.terminal import render_pan
+
+    render_pan(report, Console())
+
+
+@bench_app.command("msrp")
+def bench_msrp(
+    folder: Annotated[Path, typer.Argument(help="The MSRP folder (msr_paraphrase_train.txt and _test.txt).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Accuracy and F1 of the aligner's sentence-rewrite decision on MSRP train and test.
+
+    Example: dedup bench msrp ../shared/data/msrp --json
+    """
+    from dedup.bench.msrp import run
+
+    try:
+        report = run(folder)
+    except DedupError as error:
+        _fail(error)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict()))
+        return
+    from dedup.report.terminal import render_msrp
+
+    render_msrp(report, Console())
 
 
 def main() -> None:  # pragma: no cover - the console script

@@ -161,8 +161,10 @@ def run(
     """
     settings = settings or Settings()
     names = subset_names(corpus)
-    if not names:
-        raise DedupError(f"{corpus}: no obfuscation-type folders with a 'pairs' file; is this a PAN corpus?")
+    if not names or not (corpus / "susp").is_dir() or not (corpus / "src").is_dir():
+        raise DedupError(
+            f"{corpus}: needs susp/, src/ and folders with a 'pairs' file; is this a PAN corpus?"
+        )
     chosen = list(subsets or names)
     unknown = [name for name in chosen if name not in names]
     if unknown:

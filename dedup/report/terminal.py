@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -9,7 +11,11 @@ from rich.text import Text
 from dedup.articles import Article
 from dedup.model import Comparison, Side
 
-__all__ = ["render_comparison"]
+if TYPE_CHECKING:
+    from dedup.bench.msrp import MsrpReport
+    from dedup.bench.pan import PanReport
+
+__all__ = ["render_comparison", "render_pan", "render_msrp"]
 
 _KIND_STYLE = {"verbatim": "bold green", "rewrite": "bold yellow"}
 
@@ -43,3 +49,31 @@ def render_comparison(comparison: Comparison, a: Article, b: Article, console: C
             Text.assemble((f"[{p.b_start}:{p.b_end}] ", "dim"), _excerpt(b.text, p.b_start, p.b_end, 400)),
         )
     console.print(Group(table, _side_line("A", comparison.a), _side_line("B", comparison.b)))
+
+
+def render_pan(report: PanReport, console: Console) -> None:
+    """PAN measures per obfuscation type and overall."""
+    table = Table(
+        title=f"PAN text alignment: {report.corpus} ({report.pairs:,} pairs, {report.seconds:.0f} s)"
+    )
+    for column in ("sub-corpus", "plagdet", "precision", "recall", "granularity", "cases", "detections"):
+        table.add_column(column, justify="left" if column == "sub-corpus" else "right", no_wrap=True)
+    rows = [*report.by_type.items(), ("entire corpus", report.overall)]
+    for name, scores in rows:
+        table.add_row(
+            name, f"{scores.plagdet:.4f}", f"{scores.precision:.4f}", f"{scores.recall:.4f}",
+            f"{scores.granularity:.4f}", f"{scores.cases:,}", f"{scores.detections:,}",
+        )  # fmt: skip
+    console.print(table)
+    console.print(f"detections on pairs without reuse: {report.detections_on_negative_pairs}")
+
+
+def render_msrp(report: MsrpReport, console: Console) -> None:
+    """Accuracy and F1 of the sentence decision on MSRP train and test."""
+    table = Table(title=f"MSRP sentence decision at threshold {report.configured}")
+    for column in ("split", "accuracy", "precision", "recall", "F1"):
+        table.add_column(column, justify="left" if column == "split" else "right")
+    for split, scores in (("train", report.train), ("test", report.test)):
+        table.add_row(split, *(f"{scores[key]:.4f}" for key in ("accuracy", "precision", "recall", "f1")))
+    console.print(table)
+    console.print(f"best threshold on train (accuracy): {report.best_on_train}")
