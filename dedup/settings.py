@@ -38,7 +38,7 @@ class Settings:
     ngram: int = 3
     max_gap_tokens: int = 4
     min_verbatim_tokens: int = 8
-    min_sentence_tokens: int = 5
+    min_sentence_tokens: int = 8
     seed_threshold: float = 0.35
     rewrite_threshold: float = 0.45
     min_rewrite_tokens: int = 5

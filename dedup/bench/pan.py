@@ -100,7 +100,7 @@ class _Aligner:
         suspicious = self._prepared(self.corpus / "susp" / pair[0])
         source = self._prepared(self.corpus / "src" / pair[1])
         passages = align(suspicious, source, self.settings)
-        return pair, regions(passages, self.settings)
+        return pair, regions(passages, self.settings, len(source.text))
 
 
 _worker: _Aligner | None = None
