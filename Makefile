@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/dedup compare corpora/000_81ea75a533acccf5.txt corpora/002_c4bf7bb208899a3e.txt
+	$(VENV)/bin/dedup scan corpora/
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check dedup tests benchmarks

@@ -39,7 +39,16 @@ from dedup.similarity import (
 )
 from dedup.text import Sentence, Token, normalize, split_sentences, tokenize
 
-__all__ = ["PreparedText", "prepare", "align", "compare", "derived_fraction", "verdict", "regions"]
+__all__ = [
+    "PreparedText",
+    "prepare",
+    "align",
+    "compare",
+    "comparison_of",
+    "derived_fraction",
+    "verdict",
+    "regions",
+]
 
 VERBATIM_COVERAGE = 0.5
 
@@ -310,6 +319,17 @@ def _side(article: Article, spans: Sequence[tuple[int, int]], settings: Settings
     )
 
 
+def comparison_of(
+    a: Article, b: Article, passages: Sequence[Passage], settings: Settings, *, with_ids: bool = False
+) -> Comparison:
+    """The comparison of ``a`` and ``b`` given their shared ``passages``: fractions and verdicts."""
+    return Comparison(
+        _side(a, [(p.a_start, p.a_end) for p in passages], settings, with_ids),
+        _side(b, [(p.b_start, p.b_end) for p in passages], settings, with_ids),
+        tuple(passages),
+    )
+
+
 def compare(
     a: Article,
     b: Article,
@@ -321,8 +341,4 @@ def compare(
     """Compare two articles: their shared passages, derived fractions and verdicts."""
     settings = settings or Settings()
     passages = align(prepare(a.text, idf_model, settings), prepare(b.text, idf_model, settings), settings)
-    return Comparison(
-        _side(a, [(p.a_start, p.a_end) for p in passages], settings, with_ids),
-        _side(b, [(p.b_start, p.b_end) for p in passages], settings, with_ids),
-        tuple(passages),
-    )
+    return comparison_of(a, b, passages, settings, with_ids=with_ids)

@@ -49,6 +49,13 @@ def _load(ref: str, max_bytes: int) -> Article:
     return article
 
 
+def _progress(disabled: bool = False) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=Console(stderr=True), transient=True, disable=disabled,
+    )  # fmt: skip
+
+
 def _settings(**overrides: object) -> Settings:
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
@@ -98,15 +105,51 @@ def show(
     sys.stdout.write(_load(article, max_bytes).text)
 
 
+@app.command()
+def scan(
+    directory: Annotated[
+        Path, typer.Argument(help="A folder of articles (.txt .md .html .htm .jsonl), recursive.")
+    ],
+    jsonl: Annotated[
+        Path | None, typer.Option("--jsonl", help="Write one line per derived pair here.")
+    ] = None,
+    as_json: JsonOption = False,
+    jobs: Annotated[int | None, typer.Option(help="Worker processes (default: all cores).", min=1)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
+) -> None:
+    """Find every pair of articles in a folder that share passages, with clusters and boilerplate.
+
+    Bad files are skipped and listed with their reason; the scan exits 0 when it completed.
+    Example: dedup scan corpora/ --jsonl pairs.jsonl
+    """
+    from dedup.scan import scan as scan_corpus
+
+    if not directory.exists():
+        _fail(InputError(str(directory), "no such file or directory"))
+    with _progress(disabled=quiet) as progress:
+        tasks: dict[str, object] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        result = scan_corpus(directory, jobs=jobs, max_bytes=max_bytes, progress=report)
+    if jsonl is not None:
+        with open(jsonl, "w", encoding="utf-8") as handle:
+            for record in result.pair_records():
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    if as_json:
+        typer.echo(json.dumps(result.summary(), ensure_ascii=False))
+        return
+    from dedup.report.terminal import render_scan
+
+    render_scan(result, Console())
+
+
 bench_app = typer.Typer(help="Measure accuracy on labelled data.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=Console(stderr=True), transient=True,
-    )  # fmt: skip
 
 
 @bench_app.command("pan")

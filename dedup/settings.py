@@ -31,6 +31,14 @@ class Settings:
         min_region_chars: regions shorter than this on either side are dropped from the region view.
         summary_ratio: passages adjacent in ``a`` but spread over ``b`` form one region when its ``b`` side
             is at least this many times longer than its ``a`` side (``a`` summarises ``b``).
+        num_perm: MinHash permutations per window signature (corpus scans and the index).
+        window_block: content words per block; a window is two adjacent blocks.
+        lsh_threshold: window Jaccard similarity around which LSH makes two articles candidates.
+        min_shared_buckets: two articles are candidates when their windows share at least this many LSH
+            buckets (over all windows and bands): reuse agrees in many, a shared topic in few.
+        max_bucket_docs: an LSH bucket holding more articles than this is too common to pair anyone.
+        boilerplate_docs: a window whose whole signature recurs in more than this many articles is
+            boilerplate: reported apart, never as reuse.
         wholly_derived: derived fraction from which an article is "wholly derived" (METER's WD).
         partially_derived: derived fraction from which an article is "partially derived" (METER's PD).
     """
@@ -45,6 +53,12 @@ class Settings:
     region_gap_chars: int = 500
     summary_ratio: float = 2.0
     min_region_chars: int = 150
+    num_perm: int = 32
+    window_block: int = 12
+    lsh_threshold: float = 0.3
+    min_shared_buckets: int = 4
+    max_bucket_docs: int = 50
+    boilerplate_docs: int = 5
     wholly_derived: float = 0.7
     partially_derived: float = 0.05
 
@@ -72,6 +86,12 @@ CONSTRAINTS: dict[str, tuple[type, float, float]] = {
     "region_gap_chars": (int, 0, 100_000),
     "summary_ratio": (float, 1.0, 1000.0),
     "min_region_chars": (int, 0, 100_000),
+    "num_perm": (int, 4, 1024),
+    "window_block": (int, 2, 1000),
+    "lsh_threshold": (float, 0.01, 0.99),
+    "min_shared_buckets": (int, 1, 100_000),
+    "max_bucket_docs": (int, 2, 10_000_000),
+    "boilerplate_docs": (int, 2, 10_000_000),
     "wholly_derived": (float, 0.0, 1.0),
     "partially_derived": (float, 0.0, 1.0),
 }

@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Normalized", "Token", "Sentence", "normalize", "tokenize", "split_sentences", "fold"]
+__all__ = ["Normalized", "Token", "Sentence", "normalize", "tokenize", "split_sentences", "fold", "CJK"]
 
 _PUNCT_FOLD = str.maketrans(
     {
@@ -29,8 +29,8 @@ _PUNCT_FOLD = str.maketrans(
 
 # Han ideographs, kana: scripts written without spaces, where every character is a token (so word n-grams
 # become character n-grams). Hangul is written with spaces and stays in words.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
-_TOKEN_RE = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])\w)+")
+CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
+_TOKEN_RE = re.compile(rf"[{CJK}]|(?:(?![{CJK}])\w)+")
 
 
 @lru_cache(maxsize=65536)

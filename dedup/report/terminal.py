@@ -14,8 +14,9 @@ from dedup.model import Comparison, Side
 if TYPE_CHECKING:
     from dedup.bench.msrp import MsrpReport
     from dedup.bench.pan import PanReport
+    from dedup.scan import ScanResult
 
-__all__ = ["render_comparison", "render_pan", "render_msrp"]
+__all__ = ["render_comparison", "render_pan", "render_msrp", "render_scan", "most_derived"]
 
 _KIND_STYLE = {"verbatim": "bold green", "rewrite": "bold yellow"}
 
@@ -77,3 +78,48 @@ def render_msrp(report: MsrpReport, console: Console) -> None:
         table.add_row(split, *(f"{scores[key]:.4f}" for key in ("accuracy", "precision", "recall", "f1")))
     console.print(table)
     console.print(f"best threshold on train (accuracy): {report.best_on_train}")
+
+
+def most_derived(result: ScanResult, limit: int) -> list[tuple[str, float, str]]:
+    """Articles by their highest derived fraction in any pair: ``(id, fraction, verdict)``."""
+    best: dict[str, tuple[float, str]] = {}
+    for comparison in result.pairs:
+        for side in (comparison.a, comparison.b):
+            if side.id is not None and side.derived_fraction > best.get(side.id, (-1.0, ""))[0]:
+                best[side.id] = (side.derived_fraction, side.verdict)
+    ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))
+    return [(article_id, fraction, verdict) for article_id, (fraction, verdict) in ranked[:limit]]
+
+
+def render_scan(result: ScanResult, console: Console, limit: int = 10) -> None:
+    """Summary of a scan: most derived articles, clusters, boilerplate and skipped files."""
+    console.print(
+        f"[bold]{len(result.articles):,}[/] articles, {result.candidates:,} candidate pairs, "
+        f"[bold]{len(result.pairs):,}[/] derived pairs, {len(result.clusters):,} clusters"
+    )
+    if result.pairs:
+        table = Table(title="Most derived articles")
+        table.add_column("article")
+        table.add_column("derived", justify="right")
+        table.add_column("verdict")
+        for article_id, fraction, verdict in most_derived(result, limit):
+            table.add_row(article_id, f"{fraction:.1%}", verdict)
+        console.print(table)
+    if result.clusters:
+        table = Table(title="Clusters")
+        table.add_column("size", justify="right")
+        table.add_column("likely original")
+        table.add_column("members")
+        for cluster in result.clusters[:limit]:
+            others = [m for m in cluster.members if m != cluster.original]
+            table.add_row(str(len(cluster.members)), cluster.original, "\n".join(others))
+        console.print(table)
+    if result.boilerplate:
+        spans = sum(len(s) for s in result.boilerplate.values())
+        console.print(
+            f"boilerplate: {spans:,} recurring passages in {len(result.boilerplate):,} articles, set apart"
+        )
+    if result.skipped:
+        console.print(f"[yellow]skipped {len(result.skipped):,} file(s):[/]")
+        for skipped in result.skipped:
+            console.print(f"  {skipped.path}: {skipped.reason}", highlight=False, markup=False)

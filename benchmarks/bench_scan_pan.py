@@ -1,0 +1,97 @@
+"""Accuracy at scale: ``dedup scan`` over all PAN 2013 documents of a split, pairs NOT given.
+
+Every reported passage is turned into PAN detections (``regions``), oriented suspicious -> source, and
+scored with the PAN measures against all cases of the split; candidate recall is the share of case pairs
+that LSH proposed, per obfuscation type. Results go to ``benchmarks/results/scan_pan_<split>.json``.
+
+    .venv/bin/python benchmarks/bench_scan_pan.py ../shared/data/pan13/train
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+from datetime import date
+from pathlib import Path
+
+from dedup.align import regions
+from dedup.bench.pan import read_annotations, subset_names
+from dedup.bench.pan_measures import Annotation, score
+from dedup.scan import scan
+from dedup.settings import Settings
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def _detections(result, settings: Settings) -> tuple[list[Annotation], set[tuple[str, str]]]:
+    lengths = {a.id: len(a.text) for a in result.articles}
+    detections, pairs = [], set()
+    for comparison in result.pairs:
+        a, b = Path(comparison.a.id).name, Path(comparison.b.id).name
+        passages = comparison.passages
+        if a.startswith("source") and b.startswith("suspicious"):
+            a, b = b, a
+            passages = [type(p)(p.b_start, p.b_end, p.a_start, p.a_end, p.kind, p.score) for p in passages]
+            source_id = comparison.a.id
+        else:
+            source_id = comparison.b.id
+        if not (a.startswith("suspicious") and b.startswith("source")):
+            continue  # two suspicious or two source documents: not a PAN pair
+        pairs.add((a, b))
+        for a0, a1, b0, b1 in regions(passages, settings, lengths[source_id]):
+            detections.append(Annotation(a, b, a0, a1 - a0, b0, b1 - b0))
+    return detections, pairs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("split", type=Path, help="a PAN split folder (train/ or test/)")
+    args = parser.parse_args()
+    settings = Settings()
+    started = time.perf_counter()
+    result = scan(args.split, settings=settings)
+    seconds = time.perf_counter() - started
+    detections, reported_pairs = _detections(result, settings)
+    rows, all_cases = {}, []
+    for name in subset_names(args.split):
+        cases = read_annotations(args.split / name)
+        if not cases:
+            continue
+        all_cases += cases
+        case_pairs = {(c.this, c.source) for c in cases}
+        scores = score(cases, [d for d in detections if (d.this, d.source) in case_pairs])
+        rows[name] = {**scores.to_dict(), "pair_recall": len(case_pairs & reported_pairs) / len(case_pairs)}
+    overall = score(all_cases, detections).to_dict()
+    report = {
+        "date": date.today().isoformat(),
+        "split": str(args.split),
+        "documents": len(result.articles),
+        "candidate_pairs": result.candidates,
+        "derived_pairs": len(result.pairs),
+        "seconds": round(seconds, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "overall": overall,
+        "by_type": rows,
+        "settings": settings.as_dict(),
+    }
+    RESULTS.mkdir(exist_ok=True)
+    name = args.split.name
+    (RESULTS / f"scan_pan_{name}.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    print(
+        "| sub-corpus | plagdet | precision | recall | granularity | pairs found |\n|---|---|---|---|---|---|"
+    )
+    for key, s in [*rows.items(), ("entire corpus", {**overall, "pair_recall": float("nan")})]:
+        print(
+            f"| {key} | {s['plagdet']:.4f} | {s['precision']:.4f} | {s['recall']:.4f} | "
+            f"{s['granularity']:.4f} | {s['pair_recall']:.4f} |"
+        )
+    print(
+        f"\n{len(result.articles)} documents, {result.candidates} candidate pairs, {len(result.pairs)} derived "
+        f"pairs, {seconds:.0f} s, peak RSS {report['peak_rss_mb']} MB (parent process)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,352 @@
+"""Corpus scan: find files -> load and sign -> LSH candidates -> align -> boilerplate apart -> clusters.
+
+Files are read and signed in worker processes; one bad file is recorded as skipped with its reason and
+never stops the scan. Every candidate pair is verified by the same comparer as ``dedup compare``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from dedup.align import PreparedText, align, comparison_of, prepare
+from dedup.articles import ARTICLE_SUFFIXES, Article, iter_articles
+from dedup.candidates import band_keys, boilerplate_blocks, candidate_pairs, lsh_parameters
+from dedup.errors import InputError
+from dedup.model import Comparison
+from dedup.settings import Settings
+from dedup.signatures import SignatureScheme, feature_hashes, features, window_signatures
+
+__all__ = ["Skipped", "Cluster", "ScanResult", "discover", "scan", "signature_scheme"]
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+def discover(root: Path, max_bytes: int) -> tuple[list[Path], list[Skipped]]:
+    """Article files under ``root`` (recursive, symlinks followed once), and what was skipped and why."""
+    files: list[Path] = []
+    skipped: list[Skipped] = []
+    seen_dirs: set[tuple[int, int]] = set()
+
+    def visit(directory: Path) -> None:
+        try:
+            info = directory.stat()
+        except OSError as error:
+            skipped.append(Skipped(str(directory), f"cannot be read ({error.strerror or error})"))
+            return
+        if (info.st_dev, info.st_ino) in seen_dirs:
+            skipped.append(Skipped(str(directory), "symbolic link loop (directory already scanned)"))
+            return
+        seen_dirs.add((info.st_dev, info.st_ino))
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as error:
+            skipped.append(Skipped(str(directory), f"cannot be listed ({error.strerror or error})"))
+            return
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                if entry.is_dir():
+                    visit(path)
+                    continue
+                if path.suffix.lower() not in ARTICLE_SUFFIXES:
+                    continue
+                if path.stem.upper() == "README":
+                    skipped.append(Skipped(str(path), "a README describes the corpus; it is not an article"))
+                    continue
+                size = path.stat().st_size
+            except OSError as error:
+                reason = "broken symbolic link" if entry.is_symlink() else (error.strerror or str(error))
+                skipped.append(Skipped(str(path), reason))
+                continue
+            if size > max_bytes:
+                skipped.append(Skipped(str(path), f"{size:,} bytes, above the limit of {max_bytes:,} bytes"))
+            else:
+                files.append(path)
+
+    if root.is_file():
+        return [root], []
+    if not root.is_dir():
+        return [], [Skipped(str(root), "no such file or directory")]
+    visit(root)
+    return files, skipped
+
+
+def signature_scheme(settings: Settings) -> SignatureScheme:
+    return SignatureScheme(num_perm=settings.num_perm, block=settings.window_block)
+
+
+@dataclass(frozen=True)
+class Signed:
+    """An article with the LSH band keys of its windows and each window's character span."""
+
+    article: Article
+    keys: np.ndarray  # (n_windows, bands) uint64
+    block_keys: np.ndarray  # (n_blocks,) uint64: a block's whole signature, for boilerplate
+    block_spans: np.ndarray  # (n_blocks, 2) int64
+
+
+def sign(article: Article, settings: Settings) -> Signed:
+    """Band keys of an article's windows; whole-signature keys and character spans of its blocks."""
+    found = features(article.text)
+    windows = window_signatures(feature_hashes(found.words), signature_scheme(settings))
+    if found.words:
+        spans = np.stack([found.starts[windows.block_first], found.ends[windows.block_last - 1]], axis=1)
+    else:
+        spans = np.zeros((0, 2), dtype=np.int64)
+    block_keys = band_keys(windows.block_signatures, 1, settings.num_perm)[:, 0]
+    return Signed(article, band_keys(windows.signatures, *_bands(settings)), block_keys, spans)
+
+
+_band_cache: dict[tuple[float, int], tuple[int, int]] = {}
+
+
+def _bands(settings: Settings) -> tuple[int, int]:
+    key = (settings.lsh_threshold, settings.num_perm)
+    if key not in _band_cache:
+        _band_cache[key] = lsh_parameters(*key)
+    return _band_cache[key]
+
+
+def _load_and_sign(task: tuple[Sequence[Path], Settings, int]) -> tuple[list[Signed], list[Skipped]]:
+    paths, settings, max_bytes = task
+    signed, skipped = [], []
+    for path in paths:
+        try:
+            for item in iter_articles(path, max_bytes=max_bytes):
+                if isinstance(item, InputError):
+                    skipped.append(Skipped(item.path, item.reason))
+                else:
+                    signed.append(sign(item, settings))
+        except InputError as error:
+            skipped.append(Skipped(error.path, error.reason))
+    return signed, skipped
+
+
+class _Comparer:
+    """Compares pairs of articles, keeping recently prepared ones (an article recurs across pairs)."""
+
+    def __init__(self, settings: Settings, cache_size: int = 512) -> None:
+        self.settings, self.cache_size = settings, cache_size
+        self._cache: OrderedDict[str, PreparedText] = OrderedDict()
+
+    def prepared(self, article: Article) -> PreparedText:
+        if article.id in self._cache:
+            self._cache.move_to_end(article.id)
+            return self._cache[article.id]
+        prepared = self._cache[article.id] = prepare(article.text, settings=self.settings)
+        if len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return prepared
+
+    def __call__(self, a: Article, b: Article) -> Comparison:
+        passages = align(self.prepared(a), self.prepared(b), self.settings)
+        return comparison_of(a, b, passages, self.settings, with_ids=True)
+
+
+_comparer: _Comparer | None = None
+
+
+def _align_pairs(task: tuple[Sequence[tuple[int, int]], dict[int, Article], Settings]) -> list[Comparison]:
+    global _comparer
+    pairs, articles, settings = task
+    if _comparer is None or _comparer.settings != settings:
+        _comparer = _Comparer(settings)
+    return [_comparer(articles[i], articles[j]) for i, j in pairs]
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Articles connected by derived pairs, and the one most likely to be the original."""
+
+    members: tuple[str, ...]
+    original: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"members": list(self.members), "original": self.original}
+
+
+@dataclass
+class ScanResult:
+    """What a scan found: derived pairs (boilerplate passages set apart), clusters, skipped files."""
+
+    articles: list[Article]
+    pairs: list[Comparison]
+    boilerplate: dict[str, list[tuple[int, int]]]  # article id -> character spans of boilerplate windows
+    clusters: list[Cluster]
+    skipped: list[Skipped]
+    candidates: int
+    settings: dict[str, object] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, object]:
+        """The ``--json`` summary of a scan."""
+        return {
+            "articles": len(self.articles),
+            "candidate_pairs": self.candidates,
+            "derived_pairs": len(self.pairs),
+            "clusters": [c.to_dict() for c in self.clusters],
+            "boilerplate": {k: [list(s) for s in v] for k, v in sorted(self.boilerplate.items())},
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "settings": self.settings,
+        }
+
+    def pair_records(self) -> Iterator[dict[str, object]]:
+        """One ``dedup compare --json`` object per derived pair, with ``a.id`` and ``b.id``."""
+        for comparison in self.pairs:
+            yield comparison.to_dict()
+
+
+def _run(function, tasks: list, jobs: int, progress: Progress | None, stage: str, sizes: list[int]):
+    """Map ``function`` over ``tasks`` in ``jobs`` processes (in order), reporting progress."""
+    total, done = sum(sizes), 0
+    if progress:
+        progress(stage, 0, total)
+    if jobs == 1:
+        results = map(function, tasks)
+        pool = None
+    else:
+        pool = ProcessPoolExecutor(jobs)
+        results = pool.map(function, tasks)
+    try:
+        for size, result in zip(sizes, results, strict=True):
+            done += size
+            if progress:
+                progress(stage, done, total)
+            yield result
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def _chunks(items: Sequence, size: int) -> list[Sequence]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def _union_find_clusters(pairs: list[Comparison], articles: dict[str, Article]) -> list[Cluster]:
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    degree: dict[str, int] = {}
+    for comparison in pairs:
+        a, b = comparison.a.id, comparison.b.id
+        parent[root(a)] = root(b)
+        degree[a] = degree.get(a, 0) + 1
+        degree[b] = degree.get(b, 0) + 1
+    groups: dict[str, list[str]] = {}
+    for member in parent:
+        groups.setdefault(root(member), []).append(member)
+    clusters = []
+    for members in groups.values():
+        members.sort()
+        dated = [articles[m].date for m in members]
+        if all(dated):
+            original = min(members, key=lambda m: (articles[m].date, m))
+        else:  # the article most others share text with; then the fullest text
+            original = max(members, key=lambda m: (degree[m], len(articles[m].text), m))
+        clusters.append(Cluster(tuple(members), original))
+    return sorted(clusters, key=lambda c: (-len(c.members), c.original))
+
+
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> float:
+    """Share of ``[start, end)`` covered by ``spans``."""
+    covered = np.zeros(end - start, dtype=bool)
+    for s, e in spans:
+        if s < end and e > start:
+            covered[max(s, start) - start : min(e, end) - start] = True
+    return float(covered.mean()) if end > start else 0.0
+
+
+def _without_boilerplate(
+    comparison: Comparison,
+    articles: dict[str, Article],
+    boilerplate: dict[str, list[tuple[int, int]]],
+    settings: Settings,
+) -> Comparison:
+    """The comparison without passages lying mostly inside boilerplate windows on both sides."""
+    spans_a, spans_b = boilerplate.get(comparison.a.id, []), boilerplate.get(comparison.b.id, [])
+    if not spans_a or not spans_b:
+        return comparison
+    kept = [
+        p
+        for p in comparison.passages
+        if _inside(spans_a, p.a_start, p.a_end) < 0.5 or _inside(spans_b, p.b_start, p.b_end) < 0.5
+    ]
+    if len(kept) == len(comparison.passages):
+        return comparison
+    return comparison_of(articles[comparison.a.id], articles[comparison.b.id], kept, settings, with_ids=True)
+
+
+def scan(
+    root: Path,
+    *,
+    settings: Settings | None = None,
+    jobs: int | None = None,
+    max_bytes: int = 5 * 1024 * 1024,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """Scan ``root`` (a directory or one file) for articles that share passages."""
+    settings = settings or Settings()
+    jobs = jobs or os.cpu_count() or 1
+    files, skipped = discover(root, max_bytes)
+    file_chunks = _chunks(files, 64)
+    signed: list[Signed] = []
+    tasks = [(chunk, settings, max_bytes) for chunk in file_chunks]
+    for chunk_signed, chunk_skipped in _run(
+        _load_and_sign, tasks, jobs, progress, "reading", [len(c) for c in file_chunks]
+    ):
+        signed.extend(chunk_signed)
+        skipped.extend(chunk_skipped)
+    articles = [s.article for s in signed]
+    by_id = {a.id: a for a in articles}
+    window_counts = [len(s.keys) for s in signed]
+    bands = _bands(settings)[0]
+    keys = np.concatenate([s.keys for s in signed]) if signed else np.zeros((0, bands), dtype=np.uint64)
+    window_docs = np.repeat(np.arange(len(signed)), window_counts)
+    found = candidate_pairs(
+        keys, window_docs, max_bucket_docs=settings.max_bucket_docs, min_shared=settings.min_shared_buckets
+    )
+    block_counts = [len(s.block_keys) for s in signed]
+    block_keys = np.concatenate([s.block_keys for s in signed]) if signed else np.zeros(0, dtype=np.uint64)
+    block_docs = np.repeat(np.arange(len(signed)), block_counts)
+    flags_all = boilerplate_blocks(block_keys, block_docs, settings.boilerplate_docs)
+    offsets = np.r_[0, np.cumsum(block_counts)]
+    boilerplate: dict[str, list[tuple[int, int]]] = {}
+    for index, item in enumerate(signed):
+        flags = flags_all[offsets[index] : offsets[index + 1]]
+        if flags.any():
+            boilerplate[item.article.id] = [tuple(map(int, span)) for span in item.block_spans[flags]]
+    pair_list = sorted(tuple(map(int, p)) for p in found.pairs)  # by first article: preparations reused
+    pair_chunks = _chunks(pair_list, 32)
+    align_tasks = [
+        (chunk, {k: articles[k] for pair in chunk for k in pair}, settings) for chunk in pair_chunks
+    ]
+    derived: list[Comparison] = []
+    for chunk_results in _run(
+        _align_pairs, align_tasks, jobs, progress, "aligning", [len(c) for c in pair_chunks]
+    ):
+        for comparison in chunk_results:
+            comparison = _without_boilerplate(comparison, by_id, boilerplate, settings)
+            if comparison.passages:
+                derived.append(comparison)
+    return ScanResult(
+        articles, derived, boilerplate, _union_find_clusters(derived, by_id), skipped, len(pair_list),
+        settings.as_dict(),
+    )  # fmt: skip

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+from typer.testing import CliRunner
+
+from dedup.candidates import band_keys, candidate_pairs, lsh_parameters, s_curve
+from dedup.cli import app
+from dedup.scan import scan
+from dedup.settings import Settings
+
+from .conftest import CORPORA, SEED_A, SEED_B
+from .textgen import article
+
+runner = CliRunner()
+
+
+def _write(folder, name, text):
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _pair_ids(result):
+    return {frozenset((c.a.id, c.b.id)) for c in result.pairs}
+
+
+def test_lsh_parameters_fit_the_threshold_and_the_curve_rises_there():
+    bands, rows = lsh_parameters(0.5, 64)
+    assert bands * rows <= 64
+    assert s_curve(0.2, bands, rows) < 0.2 and s_curve(0.8, bands, rows) > 0.9
+
+
+def test_band_keys_agree_exactly_when_a_band_agrees():
+    signatures = np.array([[1, 2, 3, 4], [1, 2, 9, 9], [7, 7, 3, 4]], dtype=np.uint32)
+    keys = band_keys(signatures, 2, 2)
+    assert keys[0, 0] == keys[1, 0] and keys[0, 1] != keys[1, 1]
+    assert keys[0, 1] == keys[2, 1] and keys[0, 0] != keys[2, 0]
+    found = candidate_pairs(keys, np.array([0, 1, 2]), max_bucket_docs=10, min_shared=1)
+    assert found.pairs.tolist() == [[0, 1], [0, 2]]
+
+
+def test_scan_of_the_bundled_corpus_finds_the_seed_pair_and_skips_the_readme():
+    result = scan(CORPORA, jobs=1)
+    assert _pair_ids(result) == {frozenset((str(SEED_A), str(SEED_B)))}
+    assert [s.path for s in result.skipped] == [str(CORPORA / "README.md")]
+    assert len(result.clusters) == 1 and set(result.clusters[0].members) == {str(SEED_A), str(SEED_B)}
+
+
+def test_a_wire_excerpt_inside_a_longer_article_is_found(tmp_path):
+    wire = article(1, sentences=10)
+    excerpt = "\n\n".join(wire.split("\n\n")[1:3])
+    longer = article(2, sentences=24) + "\n" + excerpt + "\n" + article(3, sentences=24)
+    _write(tmp_path, "wire.txt", wire)
+    _write(tmp_path, "outlet.txt", longer)
+    for seed in range(4, 10):
+        _write(tmp_path, f"other{seed}.txt", article(seed))
+    result = scan(tmp_path, jobs=1)
+    assert _pair_ids(result) == {frozenset((str(tmp_path / "wire.txt"), str(tmp_path / "outlet.txt")))}
+    passage = result.pairs[0].passages[0]
+    texts = {str(tmp_path / "wire.txt"): wire, str(tmp_path / "outlet.txt"): longer}
+    a_text = texts[result.pairs[0].a.id]
+    assert a_text[passage.a_start : passage.a_end].strip() in (wire + longer)
+    assert result.pairs[0].a.derived_fraction < 0.5 or result.pairs[0].b.derived_fraction < 0.5
+
+
+def test_a_footer_in_many_articles_is_boilerplate_not_reuse(tmp_path):
+    footer = (
+        "Copyright Agence Example. All rights reserved. This material may not be published, broadcast, rewritten "
+        "or redistributed without written permission of the publisher. Share this article with your friends "
+        "and follow our newsroom on every platform for the latest updates from around the world every day."
+    )
+    for seed in range(10):
+        _write(tmp_path, f"story{seed}.txt", article(100 + seed) + "\n" + footer + "\n")
+    result = scan(tmp_path, jobs=1, settings=Settings(boilerplate_docs=5))
+    assert result.pairs == []
+    assert len(result.boilerplate) == 10
+    story = (tmp_path / "story0.txt").read_text(encoding="utf-8")
+    spans = result.boilerplate[str(tmp_path / "story0.txt")]
+    assert any(footer[:40] in story[start:end] or story[start:end] in footer for start, end in spans)
+
+
+def test_bad_files_are_skipped_with_reasons_and_the_scan_goes_on(tmp_path):
+    _write(tmp_path, "a.txt", article(1))
+    _write(tmp_path, "b.txt", article(1).replace("\n\n", "\n\nIndeed. ", 1))
+    (tmp_path / "binary.txt").write_bytes(b"\x89PNG\x00\x00\x00\x00" * 20)
+    (tmp_path / "empty.md").write_bytes(b"")
+    (tmp_path / "huge.txt").write_text("word " * 1000, encoding="utf-8")
+    (tmp_path / "feed.jsonl").write_text('{"id": 1, "text": "fine text here."}\nnot json\n', encoding="utf-8")
+    os.symlink(tmp_path / "missing.txt", tmp_path / "broken.txt")
+    (tmp_path / "sub").mkdir()
+    os.symlink(tmp_path, tmp_path / "sub" / "loop")
+    result = scan(tmp_path, jobs=1, max_bytes=3000)
+    reasons = {os.path.basename(s.path.split(" line")[0]): s.reason for s in result.skipped}
+    assert "binary" in reasons["binary.txt"]
+    assert "empty" in reasons["empty.md"]
+    assert "above the limit" in reasons["huge.txt"]
+    assert "invalid JSON" in reasons["feed.jsonl"]
+    assert "broken symbolic link" in reasons["broken.txt"]
+    assert "loop" in reasons["loop"]
+    assert _pair_ids(result) == {frozenset((str(tmp_path / "a.txt"), str(tmp_path / "b.txt")))}
+
+
+def test_scan_cli_writes_jsonl_with_ids_and_a_json_summary(tmp_path):
+    out = tmp_path / "pairs.jsonl"
+    result = runner.invoke(
+        app, ["scan", str(CORPORA), "--jsonl", str(out), "--json", "--quiet", "--jobs", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["derived_pairs"] == 1 and summary["skipped"][0]["path"].endswith("README.md")
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 1
+    assert {lines[0]["a"]["id"], lines[0]["b"]["id"]} == {str(SEED_A), str(SEED_B)}
+    assert lines[0]["passages"] and set(lines[0]["passages"][0]) >= {"a_start", "b_start", "kind", "score"}
+
+
+def test_scan_cli_on_a_missing_folder_is_exit_code_2(tmp_path):
+    result = runner.invoke(app, ["scan", str(tmp_path / "nope")])
+    assert result.exit_code == 2 and "no such file or directory" in result.stderr
