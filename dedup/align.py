@@ -20,7 +20,7 @@ The method, in four steps (token spans are half-open ``[first, last)``):
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -328,6 +328,27 @@ def comparison_of(
         _side(b, [(p.b_start, p.b_end) for p in passages], settings, with_ids),
         tuple(passages),
     )
+
+
+class Comparer:
+    """Compares pairs of articles, keeping recently prepared ones (an article recurs across pairs)."""
+
+    def __init__(self, settings: Settings, cache_size: int = 512) -> None:
+        self.settings, self.cache_size = settings, cache_size
+        self._cache: OrderedDict[str, PreparedText] = OrderedDict()
+
+    def prepared(self, article: Article) -> PreparedText:
+        if article.id in self._cache:
+            self._cache.move_to_end(article.id)
+            return self._cache[article.id]
+        prepared = self._cache[article.id] = prepare(article.text, settings=self.settings)
+        if len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return prepared
+
+    def __call__(self, a: Article, b: Article) -> Comparison:
+        passages = align(self.prepared(a), self.prepared(b), self.settings)
+        return comparison_of(a, b, passages, self.settings, with_ids=True)
 
 
 def compare(

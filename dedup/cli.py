@@ -148,6 +148,122 @@ def scan(
     render_scan(result, Console())
 
 
+index_app = typer.Typer(help="A persistent index of articles (one SQLite file).", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+
+DEFAULT_INDEX = Path("dedup-index.sqlite")
+IndexOption = Annotated[Path, typer.Option("--index", help="The index file (SQLite).")]
+
+
+def _open_index(path: Path, create: bool):
+    from dedup.index import Index
+
+    try:
+        return Index(path, create=create)
+    except DedupError as error:
+        _fail(error)
+
+
+@index_app.command("add")
+def index_add(
+    paths: Annotated[list[Path], typer.Argument(help="Article files or folders (recursive).")],
+    index: IndexOption = DEFAULT_INDEX,
+    jobs: Annotated[
+        int | None, typer.Option(help="Worker processes for reading (default: all cores).", min=1)
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
+    as_json: JsonOption = False,
+) -> None:
+    """Add articles to the index; adding the same content again changes nothing.
+
+    Example: dedup index add corpora/ --index news.sqlite
+    """
+    from dedup.scan import read_all
+
+    with _open_index(index, create=True) as store, _progress(disabled=quiet) as progress:
+        articles, skipped = read_all(paths, max_bytes=max_bytes)
+        task = progress.add_task("indexing", total=len(articles))
+        result = store.add(progress.track(articles, task_id=task))
+        stats = store.stats()
+    summary = {
+        "added": result.added, "unchanged": result.unchanged, "replaced": result.replaced,
+        "articles": stats.articles, "skipped": [{"path": s.path, "reason": s.reason} for s in skipped],
+    }  # fmt: skip
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    console = Console()
+    console.print(
+        f"added {result.added:,}, unchanged {result.unchanged:,}, replaced {result.replaced:,}; "
+        f"{stats.articles:,} articles in {index}"
+    )
+    for item in skipped:
+        console.print(f"[yellow]skipped[/] {item.path}: {item.reason}", highlight=False)
+
+
+@index_app.command("stats")
+def index_stats(index: IndexOption = DEFAULT_INDEX, as_json: JsonOption = False) -> None:
+    """How many articles and windows the index holds, and the parameters it was built with.
+
+    Example: dedup index stats --index news.sqlite
+    """
+    with _open_index(index, create=False) as store:
+        stats = store.stats()
+    if as_json:
+        typer.echo(json.dumps(stats.to_dict()))
+        return
+    Console().print(f"{stats.articles:,} articles, {stats.windows:,} window buckets")
+    for key, value in sorted(stats.meta.items()):
+        Console().print(f"  {key}: {value}", highlight=False, markup=False)
+
+
+@index_app.command("remove")
+def index_remove(
+    article_id: Annotated[str, typer.Argument(help="The id of an indexed article.")],
+    index: IndexOption = DEFAULT_INDEX,
+) -> None:
+    """Remove one article from the index (exit code 1 if it is not there).
+
+    Example: dedup index remove corpora/000_81ea75a533acccf5.txt --index news.sqlite
+    """
+    with _open_index(index, create=False) as store:
+        removed = store.remove(article_id)
+    if not removed:
+        Console(stderr=True).print(f"no article with id {article_id!r} in {index}", highlight=False)
+        raise typer.Exit(1)
+    Console().print(f"removed {article_id}", highlight=False)
+
+
+@app.command()
+def query(
+    article: Annotated[str, typer.Argument(help="The new article: a file, or FILE.jsonl#ID.")],
+    index: IndexOption = DEFAULT_INDEX,
+    top: Annotated[int, typer.Option(help="At most this many matches.", min=1)] = 10,
+    as_json: JsonOption = False,
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
+) -> None:
+    """The indexed articles that share passages with a new article, with the passages.
+
+    Example: dedup query new-story.txt --index news.sqlite --top 5 --json
+    """
+    from dedup.report.terminal import render_comparison
+
+    new = _load(article, max_bytes)
+    with _open_index(index, create=False) as store:
+        matches = store.query(new, top=top)
+        if as_json:
+            typer.echo(
+                json.dumps({"query": new.id, "matches": [m.to_dict() for m in matches]}, ensure_ascii=False)
+            )
+            return
+        console = Console()
+        if not matches:
+            console.print("no indexed article shares a passage with it")
+        for match in matches:
+            render_comparison(match, new, store.get(match.b.id or ""), console)
+
+
 bench_app = typer.Typer(help="Measure accuracy on labelled data.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 

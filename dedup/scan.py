@@ -7,7 +7,6 @@ never stops the scan. Every candidate pair is verified by the same comparer as `
 from __future__ import annotations
 
 import os
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dedup.align import PreparedText, align, comparison_of, prepare
+from dedup.align import Comparer, comparison_of
 from dedup.articles import ARTICLE_SUFFIXES, Article, iter_articles
 from dedup.candidates import band_keys, boilerplate_blocks, candidate_pairs, lsh_parameters
 from dedup.errors import InputError
@@ -23,7 +22,17 @@ from dedup.model import Comparison
 from dedup.settings import Settings
 from dedup.signatures import SignatureScheme, feature_hashes, features, window_signatures
 
-__all__ = ["Skipped", "Cluster", "ScanResult", "discover", "scan", "signature_scheme"]
+__all__ = [
+    "Skipped",
+    "Cluster",
+    "ScanResult",
+    "Signed",
+    "discover",
+    "scan",
+    "sign",
+    "signature_scheme",
+    "lsh_bands",
+]
 
 Progress = Callable[[str, int, int], None]
 
@@ -107,13 +116,14 @@ def sign(article: Article, settings: Settings) -> Signed:
     else:
         spans = np.zeros((0, 2), dtype=np.int64)
     block_keys = band_keys(windows.block_signatures, 1, settings.num_perm)[:, 0]
-    return Signed(article, band_keys(windows.signatures, *_bands(settings)), block_keys, spans)
+    return Signed(article, band_keys(windows.signatures, *lsh_bands(settings)), block_keys, spans)
 
 
 _band_cache: dict[tuple[float, int], tuple[int, int]] = {}
 
 
-def _bands(settings: Settings) -> tuple[int, int]:
+def lsh_bands(settings: Settings) -> tuple[int, int]:
+    """``(bands, rows)`` of the LSH for these settings (computed once per process)."""
     key = (settings.lsh_threshold, settings.num_perm)
     if key not in _band_cache:
         _band_cache[key] = lsh_parameters(*key)
@@ -135,35 +145,33 @@ def _load_and_sign(task: tuple[Sequence[Path], Settings, int]) -> tuple[list[Sig
     return signed, skipped
 
 
-class _Comparer:
-    """Compares pairs of articles, keeping recently prepared ones (an article recurs across pairs)."""
-
-    def __init__(self, settings: Settings, cache_size: int = 512) -> None:
-        self.settings, self.cache_size = settings, cache_size
-        self._cache: OrderedDict[str, PreparedText] = OrderedDict()
-
-    def prepared(self, article: Article) -> PreparedText:
-        if article.id in self._cache:
-            self._cache.move_to_end(article.id)
-            return self._cache[article.id]
-        prepared = self._cache[article.id] = prepare(article.text, settings=self.settings)
-        if len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
-        return prepared
-
-    def __call__(self, a: Article, b: Article) -> Comparison:
-        passages = align(self.prepared(a), self.prepared(b), self.settings)
-        return comparison_of(a, b, passages, self.settings, with_ids=True)
+_comparer: Comparer | None = None
 
 
-_comparer: _Comparer | None = None
+def read_all(paths: Sequence[Path], *, max_bytes: int) -> tuple[list[Article], list[Skipped]]:
+    """Every article in ``paths`` (files or folders, recursive), and what was skipped and why."""
+    articles: list[Article] = []
+    skipped: list[Skipped] = []
+    for root in paths:
+        files, not_found = discover(root, max_bytes)
+        skipped += not_found
+        for path in files:
+            try:
+                for item in iter_articles(path, max_bytes=max_bytes):
+                    if isinstance(item, InputError):
+                        skipped.append(Skipped(item.path, item.reason))
+                    else:
+                        articles.append(item)
+            except InputError as error:
+                skipped.append(Skipped(error.path, error.reason))
+    return articles, skipped
 
 
 def _align_pairs(task: tuple[Sequence[tuple[int, int]], dict[int, Article], Settings]) -> list[Comparison]:
     global _comparer
     pairs, articles, settings = task
     if _comparer is None or _comparer.settings != settings:
-        _comparer = _Comparer(settings)
+        _comparer = Comparer(settings)
     return [_comparer(articles[i], articles[j]) for i, j in pairs]
 
 
@@ -317,7 +325,7 @@ def scan(
     articles = [s.article for s in signed]
     by_id = {a.id: a for a in articles}
     window_counts = [len(s.keys) for s in signed]
-    bands = _bands(settings)[0]
+    bands = lsh_bands(settings)[0]
     keys = np.concatenate([s.keys for s in signed]) if signed else np.zeros((0, bands), dtype=np.uint64)
     window_docs = np.repeat(np.arange(len(signed)), window_counts)
     found = candidate_pairs(

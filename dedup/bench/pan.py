@@ -9,14 +9,13 @@ from __future__ import annotations
 import os
 import time
 import xml.etree.ElementTree as ET
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from dedup.align import PreparedText, align, prepare, regions
+from dedup.align import Comparer, align, regions
 from dedup.articles import read_article
 from dedup.bench.pan_measures import Annotation, Scores, score
 from dedup.errors import DedupError
@@ -80,25 +79,15 @@ def subset_names(corpus: Path) -> list[str]:
 
 
 class _Aligner:
-    """Aligns pairs of one corpus, keeping recently prepared documents (a document recurs across pairs)."""
+    """Aligns pairs of one corpus; a document recurs across pairs, so preparations are cached."""
 
-    def __init__(self, corpus: Path, settings: Settings, cache_size: int = 256) -> None:
-        self.corpus, self.settings, self.cache_size = corpus, settings, cache_size
-        self._cache: OrderedDict[Path, PreparedText] = OrderedDict()
-
-    def _prepared(self, path: Path) -> PreparedText:
-        if path in self._cache:
-            self._cache.move_to_end(path)
-            return self._cache[path]
-        prepared = prepare(read_article(path).text, settings=self.settings)
-        self._cache[path] = prepared
-        if len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
-        return prepared
+    def __init__(self, corpus: Path, settings: Settings) -> None:
+        self.corpus, self.settings = corpus, settings
+        self.comparer = Comparer(settings)
 
     def __call__(self, pair: Pair) -> tuple[Pair, list[tuple[int, int, int, int]]]:
-        suspicious = self._prepared(self.corpus / "susp" / pair[0])
-        source = self._prepared(self.corpus / "src" / pair[1])
+        suspicious = self.comparer.prepared(read_article(self.corpus / "susp" / pair[0]))
+        source = self.comparer.prepared(read_article(self.corpus / "src" / pair[1]))
         passages = align(suspicious, source, self.settings)
         return pair, regions(passages, self.settings, len(source.text))
 

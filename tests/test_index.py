@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from dedup.articles import Article, read_article
+from dedup.cli import app
+from dedup.index import Index, IndexError_
+from dedup.settings import Settings
+
+from .conftest import CORPORA, SEED_A, SEED_B
+from .textgen import article
+
+runner = CliRunner()
+
+
+def _articles(count: int, start: int = 0) -> list[Article]:
+    return [Article(id=f"doc{i}", path=f"doc{i}", text=article(i)) for i in range(start, start + count)]
+
+
+def test_adding_is_idempotent_and_changed_content_replaces(tmp_path):
+    path = tmp_path / "index.sqlite"
+    with Index(path) as index:
+        first = index.add(_articles(3))
+        again = index.add(_articles(3))
+        changed = index.add([Article(id="doc0", path="doc0", text=article(99))])
+        assert (first.added, again.unchanged, changed.replaced) == (3, 3, 1)
+        assert index.stats().articles == 3
+        assert index.get("doc0").text == article(99)
+
+
+def test_query_finds_the_indexed_article_sharing_passages(tmp_path):
+    with Index(tmp_path / "index.sqlite") as index:
+        index.add([read_article(SEED_B), *_articles(5)])
+        matches = index.query(read_article(SEED_A), top=3)
+    assert [m.b.id for m in matches] == [str(SEED_B)]
+    assert matches[0].passages and matches[0].a.id == str(SEED_A)
+
+
+def test_remove_takes_an_article_and_its_buckets_out(tmp_path):
+    with Index(tmp_path / "index.sqlite") as index:
+        index.add([read_article(SEED_B)])
+        assert index.remove(str(SEED_B)) and not index.remove(str(SEED_B))
+        assert index.stats().articles == 0 and index.stats().windows == 0
+        assert index.query(read_article(SEED_A)) == []
+
+
+def test_an_index_refuses_other_signature_parameters(tmp_path):
+    path = tmp_path / "index.sqlite"
+    Index(path).close()
+    with pytest.raises(IndexError_, match="num_perm"):
+        Index(path, Settings(num_perm=64))
+
+
+def test_a_broken_or_missing_index_is_a_clear_error(tmp_path):
+    broken = tmp_path / "broken.sqlite"
+    broken.write_bytes(b"this is not a database at all" * 100)
+    with pytest.raises(IndexError_, match="not a dedup index or damaged"):
+        Index(broken)
+    with pytest.raises(IndexError_, match="no such index"):
+        Index(tmp_path / "missing.sqlite", create=False)
+
+
+_KILLED_ADD = """
+import os, signal, sys
+sys.path.insert(0, {tests!r})
+from textgen import article
+from dedup.articles import Article
+from dedup.index import Index
+
+def articles():
+    for i in range(20):
+        if i == 7:
+            os.kill(os.getpid(), signal.SIGKILL)
+        yield Article(id=f"doc{{i}}", path=f"doc{{i}}", text=article(i))
+
+Index({path!r}).add(articles())
+"""
+
+
+def test_an_add_killed_with_sigkill_leaves_a_usable_index(tmp_path):
+    path = tmp_path / "index.sqlite"
+    script = _KILLED_ADD.format(tests=str(CORPORA.parent / "tests"), path=str(path))
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert completed.returncode == -9
+    with Index(path) as index:
+        assert sorted(index.ids()) == sorted(f"doc{i}" for i in range(7))
+        assert index.add(_articles(10)).added == 3
+        assert index.stats().articles == 10
+
+
+def test_index_and_query_commands(tmp_path):
+    path = tmp_path / "news.sqlite"
+    added = runner.invoke(app, ["index", "add", str(CORPORA), "--index", str(path), "--json", "--quiet"])
+    assert added.exit_code == 0, added.output
+    assert json.loads(added.stdout)["added"] == 2
+    stats = runner.invoke(app, ["index", "stats", "--index", str(path), "--json"])
+    assert json.loads(stats.stdout)["articles"] == 2
+    found = runner.invoke(app, ["query", str(SEED_A), "--index", str(path), "--json"])
+    matches = json.loads(found.stdout)["matches"]
+    assert [m["b"]["id"] for m in matches] == [str(SEED_B)]
+    removed = runner.invoke(app, ["index", "remove", str(SEED_B), "--index", str(path)])
+    assert removed.exit_code == 0
+    assert runner.invoke(app, ["index", "remove", str(SEED_B), "--index", str(path)]).exit_code == 1
+    with Index(path) as index:
+        assert list(index.ids()) == [str(SEED_A)]
+
+
+def test_query_on_a_missing_index_is_exit_code_2(tmp_path):
+    result = runner.invoke(app, ["query", str(SEED_A), "--index", str(tmp_path / "none.sqlite")])
+    assert result.exit_code == 2 and "no such index" in result.stderr
