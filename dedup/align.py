@@ -308,26 +308,32 @@ def verdict(fraction: float, settings: Settings) -> Verdict:
     return "not derived"
 
 
-def _side(article: Article, spans: Sequence[tuple[int, int]], settings: Settings, with_id: bool) -> Side:
+def _side(
+    article: Article, spans: Sequence[tuple[int, int]], settings: Settings, with_id: bool, credits: tuple = ()
+) -> Side:
     fraction = derived_fraction(article.text, spans)
-    return Side(
-        article.path,
-        len(article.text),
-        fraction,
-        verdict(fraction, settings),
-        article.id if with_id else None,
-    )
+    identifier = article.id if with_id else None
+    return Side(article.path, len(article.text), fraction, verdict(fraction, settings), identifier, credits)
 
 
 def comparison_of(
     a: Article, b: Article, passages: Sequence[Passage], settings: Settings, *, with_ids: bool = False
 ) -> Comparison:
-    """The comparison of ``a`` and ``b`` given their shared ``passages``: fractions and verdicts."""
-    return Comparison(
-        _side(a, [(p.a_start, p.a_end) for p in passages], settings, with_ids),
-        _side(b, [(p.b_start, p.b_end) for p in passages], settings, with_ids),
-        tuple(passages),
-    )
+    """The comparison of ``a`` and ``b`` given their shared ``passages``: fractions, verdicts, credits and
+    the likely direction of derivation (see :mod:`dedup.attribution`)."""
+    from dedup.attribution import credits, direction, text_date
+
+    credits_a, credits_b = tuple(credits(a.text)), tuple(credits(b.text))
+    side_a = _side(a, [(p.a_start, p.a_end) for p in passages], settings, with_ids, credits_a)
+    side_b = _side(b, [(p.b_start, p.b_end) for p in passages], settings, with_ids, credits_b)
+    comparison = Comparison(side_a, side_b, tuple(passages))
+    if not passages:
+        return comparison
+    likely = direction(
+        comparison, credits_a, credits_b, text_date(a.text, a.date), text_date(b.text, b.date),
+        wholly=settings.wholly_derived,
+    )  # fmt: skip
+    return Comparison(side_a, side_b, tuple(passages), likely)
 
 
 class Comparer:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-__all__ = ["Passage", "Side", "Comparison", "Kind", "Verdict"]
+__all__ = ["Passage", "Side", "Comparison", "Credit", "Direction", "Kind", "Verdict"]
 
 Kind = Literal["verbatim", "rewrite"]
 Verdict = Literal["wholly derived", "partially derived", "not derived"]
@@ -38,6 +38,31 @@ class Passage:
 
 
 @dataclass(frozen=True, slots=True)
+class Credit:
+    """A credit found in an article: who, for what (``text``, ``photo`` or ``source``), how, and where."""
+
+    name: str
+    kind: Literal["text", "photo", "source"]
+    how: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Direction:
+    """Which side is the likely source of a derived pair (``a``, ``b``, ``common`` or ``unknown``), and why."""
+
+    source: Literal["a", "b", "common", "unknown"]
+    reasons: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"source": self.source, "reasons": list(self.reasons)}
+
+
+@dataclass(frozen=True, slots=True)
 class Side:
     """One article of a comparison: where it came from, its size and how much of it is shared."""
 
@@ -46,12 +71,26 @@ class Side:
     derived_fraction: float
     verdict: Verdict
     id: str | None = None
+    credits: tuple[Credit, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
         if self.id is None:
             del data["id"]
+        data["credits"] = [c.to_dict() for c in self.credits]
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Side:
+        credits = tuple(Credit(**c) for c in data.get("credits", ()))
+        return cls(
+            data["path"],
+            int(data["chars"]),
+            float(data["derived_fraction"]),
+            data["verdict"],
+            data.get("id"),
+            credits,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +100,7 @@ class Comparison:
     a: Side
     b: Side
     passages: tuple[Passage, ...]
+    direction: Direction | None = None
 
     def to_dict(self) -> dict[str, object]:
         """The ``--json`` object: fields may be added, never renamed."""
@@ -68,4 +108,16 @@ class Comparison:
             "a": self.a.to_dict(),
             "b": self.b.to_dict(),
             "passages": [p.to_dict() for p in self.passages],
+            "direction": self.direction.to_dict() if self.direction else None,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Comparison:
+        """The comparison a ``to_dict`` object describes."""
+        direction = data.get("direction")
+        return cls(
+            Side.from_dict(data["a"]),
+            Side.from_dict(data["b"]),
+            tuple(Passage.from_dict(p) for p in data["passages"]),
+            Direction(direction["source"], tuple(direction["reasons"])) if direction else None,
+        )

@@ -335,6 +335,8 @@ def scan(
     block_keys = np.concatenate([s.block_keys for s in signed]) if signed else np.zeros(0, dtype=np.uint64)
     block_docs = np.repeat(np.arange(len(signed)), block_counts)
     flags_all = boilerplate_blocks(block_keys, block_docs, settings.boilerplate_docs)
+    if progress:
+        progress("finding candidates", 1, 1)
     offsets = np.r_[0, np.cumsum(block_counts)]
     boilerplate: dict[str, list[tuple[int, int]]] = {}
     for index, item in enumerate(signed):

@@ -1,0 +1,165 @@
+"""Who copied whom: agency credits in an article, and the likely direction of a derived pair.
+
+Credits are found by patterns, each a pure function of the text:
+
+- datelines: ``SHANGHAI (Reuters) -``, ``AFP, SHANGHAI`` on a line of its own;
+- ``Additional reporting by …``, ``Reporting by …; Editing by …``, ``(Source: …)``, bylines ``By … (AP)``;
+- photo credits (``Photo: Reuters``, ``REUTERS/Aly Song``, ``AFP PHOTO``), kept apart from text credits.
+
+A mention such as "told Reuters" is not a credit. The agency list is a parameter (:data:`AGENCIES` maps a
+canonical name to the spellings that denote it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from dedup.model import Comparison, Credit, Direction
+
+__all__ = ["AGENCIES", "Credit", "credits", "text_date", "Direction", "direction"]
+
+AGENCIES: dict[str, tuple[str, ...]] = {
+    "AFP": ("AFP", "Agence France-Presse", "Agence France Presse"),
+    "Reuters": ("Reuters", "Thomson Reuters"),
+    "AP": ("AP", "Associated Press", "The Associated Press"),
+    "PA": ("PA", "Press Association", "PA Media"),
+    "Bloomberg": ("Bloomberg",),
+    "Xinhua": ("Xinhua",),
+    "dpa": ("dpa", "Deutsche Presse-Agentur"),
+    "ANI": ("ANI", "Asian News International"),
+    "PTI": ("PTI", "Press Trust of India"),
+    "Kyodo": ("Kyodo", "Kyodo News"),
+    "Yonhap": ("Yonhap",),
+    "EFE": ("EFE", "Agencia EFE"),
+    "ANSA": ("ANSA",),
+    "Anadolu": ("Anadolu", "Anadolu Agency", "AA"),
+    "CNA": ("CNA", "Central News Agency"),
+}
+
+
+def _alternation(agencies: Mapping[str, Sequence[str]]) -> str:
+    spellings = sorted((s for names in agencies.values() for s in names), key=len, reverse=True)
+    return "|".join(re.escape(s) for s in spellings)
+
+
+def _canonical(agencies: Mapping[str, Sequence[str]], spelling: str) -> str | None:
+    for name, spellings in agencies.items():
+        if any(spelling.casefold() == s.casefold() for s in spellings):
+            return name
+    return None
+
+
+def _patterns(agencies: Mapping[str, Sequence[str]]) -> list[tuple[str, str, re.Pattern[str]]]:
+    agency = _alternation(agencies)
+    city = r"[A-Z][A-Za-z .'-]{1,40}"
+    return [
+        (
+            "text",
+            "dateline",
+            re.compile(rf"(?m)^\s*{city}(?:,[^()\n]{{0,40}})?\s*\((?P<who>{agency})\)\s*[-–—]"),
+        ),
+        ("text", "dateline", re.compile(rf"(?m)^\s*(?P<who>{agency}),\s*{city}\s*$")),
+        ("text", "additional reporting", re.compile(rf"(?i)additional reporting by\s+(?P<who>{agency})\b")),
+        ("text", "byline", re.compile(rf"(?m)^\s*By [^\n]{{1,60}}?[(,|]\s*(?P<who>{agency})\)?\s*$")),
+        (
+            "photo",
+            "photo credit",
+            re.compile(rf"(?i)\b(?:photo|picture|image|file photo)\s*(?:by)?\s*:\s*(?P<who>{agency})\b"),
+        ),
+        (
+            "photo",
+            "photo credit",
+            re.compile(rf"\b(?P<who>{agency}) PHOTO\b|\b(?P<who2>{agency.upper()})/[A-Z][a-z]+"),
+        ),
+    ]
+
+
+_REPORTING = re.compile(r"Reporting by (?P<who>[^;.\n]{3,80})(?:;|\n|$)")
+_SOURCE = re.compile(r"\((?:Source|Sources)\s*:\s*(?P<who>[^)\n]{2,80})\)", re.IGNORECASE)
+
+
+def credits(text: str, agencies: Mapping[str, Sequence[str]] = AGENCIES) -> list[Credit]:
+    """Every credit in ``text``, in order of position (one per name, kind and way)."""
+    found: list[Credit] = []
+    for kind, how, pattern in _patterns(agencies):
+        for match in pattern.finditer(text):
+            group = "who" if match.group("who") else "who2"
+            name = _canonical(agencies, match.group(group))
+            if name:
+                found.append(Credit(name, kind, how, match.start(group), match.end(group)))  # type: ignore[arg-type]
+    for match in _REPORTING.finditer(text):
+        found.append(
+            Credit(match.group("who").strip(), "text", "reporting by", match.start("who"), match.end("who"))
+        )
+    for match in _SOURCE.finditer(text):
+        who = match.group("who").strip()
+        name = _canonical(agencies, who) or who
+        found.append(Credit(name, "source", "source", match.start("who"), match.end("who")))
+    unique: dict[tuple[str, str, str], Credit] = {}
+    for credit in sorted(found, key=lambda c: c.start):
+        unique.setdefault((credit.name, credit.kind, credit.how), credit)
+    return sorted(unique.values(), key=lambda c: c.start)
+
+
+_ISO = re.compile(r"\b(20\d\d|19\d\d)-(\d\d)-(\d\d)\b")
+_US = re.compile(r"\b(\d{1,2})/(\d{1,2})/(20\d\d|19\d\d)\b")
+
+
+def text_date(text: str, metadata: str | None = None) -> date | None:
+    """The article's date: its metadata if it parses, else the first ISO or US (m/d/y) date in its text."""
+    for candidate in filter(None, (metadata, text)):
+        for pattern, order in ((_ISO, (0, 1, 2)), (_US, (2, 0, 1))):
+            match = pattern.search(candidate[:2000] if candidate is text else candidate)
+            if match:
+                parts = [int(match.group(i + 1)) for i in range(3)]
+                try:
+                    return date(parts[order[0]], parts[order[1]], parts[order[2]])
+                except ValueError:
+                    continue
+    return None
+
+
+def _text_credits(found: Sequence[Credit]) -> set[str]:
+    return {c.name for c in found if c.kind == "text" and c.name in AGENCIES}
+
+
+def direction(
+    comparison: Comparison,
+    credits_a: Sequence[Credit],
+    credits_b: Sequence[Credit],
+    date_a: date | None,
+    date_b: date | None,
+    *,
+    wholly: float,
+) -> Direction:
+    """The likely direction of derivation of a pair, from credits, dates and containment.
+
+    - dates: the earlier article is the source;
+    - containment: when one article is wholly derived and the other is not, the other holds the shared
+      passages in their fuller context and is the source;
+    - ``common``: both credit the same agency for text and neither contains the other (both rewrote a
+      wire copy that is not in the corpus), or neither is wholly derived and their dates are the same.
+    """
+    reasons = []
+    wires_a, wires_b = _text_credits(credits_a), _text_credits(credits_b)
+    shared_wires = sorted(wires_a & wires_b)
+    a_contained = comparison.a.derived_fraction >= wholly > comparison.b.derived_fraction
+    b_contained = comparison.b.derived_fraction >= wholly > comparison.a.derived_fraction
+    if date_a and date_b and date_a != date_b:
+        earlier = "a" if date_a < date_b else "b"
+        reasons.append(f"{earlier} is dated earlier ({min(date_a, date_b)} vs {max(date_a, date_b)})")
+        if a_contained or b_contained:
+            reasons.append(f"{'b' if a_contained else 'a'} holds the shared text in its fuller context")
+        return Direction(earlier, tuple(reasons))  # type: ignore[arg-type]
+    if a_contained or b_contained:
+        source = "b" if a_contained else "a"
+        return Direction(source, (f"{source} holds the shared text in its fuller context",))
+    if shared_wires:
+        return Direction("common", (f"both credit {', '.join(shared_wires)} and neither contains the other",))
+    if date_a and date_b:
+        return Direction(
+            "common", ("same date, and each has text the other lacks: both derive from a third text",)
+        )
+    return Direction("unknown", ("no dates, no shared credits, no containment",))
