@@ -130,7 +130,9 @@ def main() -> None:
     parser.add_argument("--skip-index", action="store_true")
     args = parser.parse_args()
     settings = Settings()
-    truth = [json.loads(line) for line in open(args.folder / "truth.jsonl", encoding="utf-8")]
+    truth = [
+        json.loads(line) for line in (args.folder / "truth.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     report: dict[str, object] = {"date": date.today().isoformat(), "folder": str(args.folder)}
     report["signatures"] = signatures(_articles(args.folder, args.sample), settings)
     stages: dict[str, float] = {}

@@ -89,7 +89,9 @@ def _replace_words(sentence: str, share: float, rng: np.random.Generator, vocabu
     return " ".join(words) + "."
 
 
-def generate(markov: Markov, articles: int, seed: int, words: int = 700) -> Iterator[tuple[dict, dict | None]]:
+def generate(
+    markov: Markov, articles: int, seed: int, words: int = 700
+) -> Iterator[tuple[dict, dict | None]]:
     """``(article, truth or None)`` for ``articles`` articles of about ``words`` words."""
     rng = np.random.default_rng(seed)
     kinds = rng.choice(
@@ -125,7 +127,9 @@ def generate(markov: Markov, articles: int, seed: int, words: int = 700) -> Iter
                 sentences = []
                 for s in source_sentences:
                     shuffled = list(rng.permutation(s.rstrip(".").split()))
-                    sentences.append(_replace_words(" ".join(shuffled).capitalize() + ".", 0.2, rng, markov.vocabulary))
+                    sentences.append(
+                        _replace_words(" ".join(shuffled).capitalize() + ".", 0.2, rng, markov.vocabulary)
+                    )
                 lo, hi, span_source = 0, len(sentences), (0, len(source_text))
             else:
                 count = int(rng.integers(2, 5))
@@ -158,19 +162,14 @@ def main() -> None:
     args = parser.parse_args()
     markov = Markov(_source_texts(args.source))
     args.out.mkdir(parents=True, exist_ok=True)
-    shard, handle = -1, None
+    shards: dict[int, list[str]] = {}
     with open(args.out / "truth.jsonl", "w", encoding="utf-8") as truth_file:
         for number, (record, truth) in enumerate(generate(markov, args.articles, args.seed)):
-            if number // args.shard != shard:
-                if handle:
-                    handle.close()
-                shard = number // args.shard
-                handle = open(args.out / f"articles-{shard:03d}.jsonl", "w", encoding="utf-8")
-            handle.write(json.dumps(record) + "\n")
+            shards.setdefault(number // args.shard, []).append(json.dumps(record))
             if truth:
                 truth_file.write(json.dumps(truth) + "\n")
-    if handle:
-        handle.close()
+    for shard, lines in shards.items():
+        (args.out / f"articles-{shard:03d}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"{args.articles:,} articles in {args.out}")
 
 

@@ -74,6 +74,9 @@ def compare(
     min_verbatim_tokens: Annotated[
         int | None, typer.Option(help="Minimum length of a verbatim passage, in words.")
     ] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write a side-by-side HTML report here.")
+    ] = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
 ) -> None:
     """Show the passages two articles share, how each was shared, and how much of each is derived.
@@ -85,6 +88,10 @@ def compare(
     settings = _settings(rewrite_threshold=rewrite_threshold, min_verbatim_tokens=min_verbatim_tokens)
     article_a, article_b = _load(a, max_bytes), _load(b, max_bytes)
     comparison = compare_articles(article_a, article_b, settings=settings)
+    if html is not None:
+        from dedup.report.html import comparison_page
+
+        html.write_text(comparison_page(comparison, article_a, article_b), encoding="utf-8")
     if as_json:
         typer.echo(json.dumps(comparison.to_dict(), ensure_ascii=False))
         return
@@ -116,6 +123,9 @@ def scan(
     as_json: JsonOption = False,
     jobs: Annotated[int | None, typer.Option(help="Worker processes (default: all cores).", min=1)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Write index.html and a page per pair here.")
+    ] = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
 ) -> None:
     """Find every pair of articles in a folder that share passages, with clusters and boilerplate.
@@ -140,6 +150,10 @@ def scan(
         with open(jsonl, "w", encoding="utf-8") as handle:
             for record in result.pair_records():
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    if html is not None:
+        from dedup.report.html import scan_pages
+
+        scan_pages(result.pairs, {a.id: a for a in result.articles}, result.clusters, html)
     if as_json:
         typer.echo(json.dumps(result.summary(), ensure_ascii=False))
         return
