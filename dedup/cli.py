@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from dedup.articles import DEFAULT_MAX_BYTES, Article, read_article
 from dedup.errors import DedupError, InputError
-from dedup.settings import Settings
+from dedup.settings import Settings, load_settings
 
 app = typer.Typer(
     help="Find derivative news: shared passages between articles, with offsets into the original text.",
@@ -56,11 +56,21 @@ def _progress(disabled: bool = False) -> Progress:
     )  # fmt: skip
 
 
-def _settings(**overrides: object) -> Settings:
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="Settings file (default: ./dedup.toml when there is one).")
+]
+
+
+def _settings(config: Path | None, **overrides: object) -> Settings:
+    """Settings from the config file (or defaults) with command-line overrides; says on stderr which."""
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        settings, source = load_settings(config)
+        settings = settings.replace(**{k: v for k, v in overrides.items() if v is not None})
     except DedupError as error:
         _fail(error)
+    changed = ", ".join(f"{k}={v}" for k, v in settings.changed().items()) or "all defaults"
+    Console(stderr=True).print(f"[dim]settings ({source}): {changed}[/]", highlight=False)
+    return settings
 
 
 @app.command()
@@ -77,6 +87,7 @@ def compare(
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write a side-by-side HTML report here.")
     ] = None,
+    config: ConfigOption = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
 ) -> None:
     """Show the passages two articles share, how each was shared, and how much of each is derived.
@@ -85,7 +96,7 @@ def compare(
     """
     from dedup.align import compare as compare_articles
 
-    settings = _settings(rewrite_threshold=rewrite_threshold, min_verbatim_tokens=min_verbatim_tokens)
+    settings = _settings(config, rewrite_threshold=rewrite_threshold, min_verbatim_tokens=min_verbatim_tokens)
     article_a, article_b = _load(a, max_bytes), _load(b, max_bytes)
     comparison = compare_articles(article_a, article_b, settings=settings)
     if html is not None:
@@ -93,7 +104,7 @@ def compare(
 
         html.write_text(comparison_page(comparison, article_a, article_b), encoding="utf-8")
     if as_json:
-        typer.echo(json.dumps(comparison.to_dict(), ensure_ascii=False))
+        typer.echo(json.dumps({**comparison.to_dict(), "settings": settings.as_dict()}, ensure_ascii=False))
         return
     from dedup.report.terminal import render_comparison
 
@@ -126,6 +137,7 @@ def scan(
     html: Annotated[
         Path | None, typer.Option("--html", help="Write index.html and a page per pair here.")
     ] = None,
+    config: ConfigOption = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
 ) -> None:
     """Find every pair of articles in a folder that share passages, with clusters and boilerplate.
@@ -137,6 +149,7 @@ def scan(
 
     if not directory.exists():
         _fail(InputError(str(directory), "no such file or directory"))
+    settings = _settings(config)
     with _progress(disabled=quiet) as progress:
         tasks: dict[str, object] = {}
 
@@ -145,7 +158,7 @@ def scan(
                 tasks[stage] = progress.add_task(stage, total=total)
             progress.update(tasks[stage], completed=done, total=total)
 
-        result = scan_corpus(directory, jobs=jobs, max_bytes=max_bytes, progress=report)
+        result = scan_corpus(directory, settings=settings, jobs=jobs, max_bytes=max_bytes, progress=report)
     if jsonl is not None:
         with open(jsonl, "w", encoding="utf-8") as handle:
             for record in result.pair_records():
@@ -169,11 +182,11 @@ DEFAULT_INDEX = Path("dedup-index.sqlite")
 IndexOption = Annotated[Path, typer.Option("--index", help="The index file (SQLite).")]
 
 
-def _open_index(path: Path, create: bool):
+def _open_index(path: Path, create: bool, settings: Settings | None = None):
     from dedup.index import Index
 
     try:
-        return Index(path, create=create)
+        return Index(path, settings, create=create)
     except DedupError as error:
         _fail(error)
 
@@ -187,6 +200,7 @@ def index_add(
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
+    config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add articles to the index; adding the same content again changes nothing.
@@ -195,7 +209,8 @@ def index_add(
     """
     from dedup.scan import read_all
 
-    with _open_index(index, create=True) as store, _progress(disabled=quiet) as progress:
+    settings = _settings(config)
+    with _open_index(index, True, settings) as store, _progress(disabled=quiet) as progress:
         articles, skipped = read_all(paths, max_bytes=max_bytes)
         task = progress.add_task("indexing", total=len(articles))
         result = store.add(progress.track(articles, task_id=task))
@@ -255,6 +270,7 @@ def query(
     index: IndexOption = DEFAULT_INDEX,
     top: Annotated[int, typer.Option(help="At most this many matches.", min=1)] = 10,
     as_json: JsonOption = False,
+    config: ConfigOption = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
 ) -> None:
     """The indexed articles that share passages with a new article, with the passages.

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 from dedup.errors import SettingsError
 
-__all__ = ["Settings", "CONSTRAINTS"]
+__all__ = ["Settings", "CONSTRAINTS", "load_settings", "CONFIG_NAME"]
+
+CONFIG_NAME = "dedup.toml"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +77,17 @@ class Settings:
         """Every matching parameter by name, as reports print them."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
+    def changed(self) -> dict[str, object]:
+        """The parameters that differ from the defaults."""
+        defaults = Settings()
+        return {k: v for k, v in self.as_dict().items() if getattr(defaults, k) != v}
+
+    def to_toml(self) -> str:
+        """A ``dedup.toml`` holding every parameter."""
+        lines = ["# dedup settings: read by compare, scan, index and query", "[settings]"]
+        lines += [f"{name} = {value!r}" for name, value in self.as_dict().items()]
+        return "\n".join(lines) + "\n"
+
 
 # name -> (type, low, high), inclusive bounds
 CONSTRAINTS: dict[str, tuple[type, float, float]] = {
@@ -119,3 +134,29 @@ def validate(settings: Settings) -> None:
         raise SettingsError(
             f"min_verbatim_tokens ({settings.min_verbatim_tokens}) must be at least ngram ({settings.ngram})"
         )
+
+
+def load_settings(config: Path | None = None, directory: Path | None = None) -> tuple[Settings, str]:
+    """Settings from ``config``, else from ``dedup.toml`` in ``directory`` (the working directory), else the
+    defaults; also where they came from. The file holds a ``[settings]`` table of parameter names."""
+    path = config if config is not None else (directory or Path.cwd()) / CONFIG_NAME
+    if config is None and not path.is_file():
+        return Settings(), "defaults"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"{path}: no such settings file") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise SettingsError(f"{path}: not a readable TOML settings file ({error})") from None
+    table = data.get("settings", {})
+    if not isinstance(table, dict):
+        raise SettingsError(f"{path}: [settings] must be a table of parameter names")
+    unknown = sorted(set(table) - set(CONSTRAINTS))
+    if unknown:
+        raise SettingsError(
+            f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(CONSTRAINTS)}"
+        )
+    try:
+        return Settings(**table), str(path)
+    except SettingsError as error:
+        raise SettingsError(f"{path}: {error}") from None

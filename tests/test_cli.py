@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 from dedup.align import compare
 from dedup.articles import read_article
 from dedup.cli import app
+from dedup.settings import Settings
 
 from .conftest import SEED_A, SEED_B
 
@@ -21,6 +22,7 @@ def test_compare_json_is_the_library_comparison():
     assert set(data) >= {"a", "b", "passages"}
     assert set(data["a"]) >= {"path", "chars", "derived_fraction", "verdict"}
     expected = compare(read_article(SEED_A), read_article(SEED_B))
+    assert data.pop("settings") == Settings().as_dict()
     assert data == json.loads(json.dumps(expected.to_dict()))
     text = read_article(SEED_A).text
     for p in data["passages"]:
@@ -99,3 +101,33 @@ def test_non_utf8_input_warns_with_the_file_and_encoding(tmp_path):
 def test_every_command_has_a_docstring_with_an_example():
     for command in app.registered_commands:
         assert command.callback.__doc__ and "Example:" in command.callback.__doc__, command.name
+
+
+def test_settings_come_from_dedup_toml_or_config_and_are_reported(tmp_path, monkeypatch):
+    (tmp_path / "dedup.toml").write_text("[settings]\nrewrite_threshold = 0.99\nseed_threshold = 0.3\n")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["compare", str(SEED_A), str(SEED_B), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["settings"]["rewrite_threshold"] == 0.99
+    assert "rewrite" not in [p["kind"] for p in data["passages"]]
+    assert "dedup.toml" in result.stderr and "rewrite_threshold=0.99" in result.stderr
+    other = tmp_path / "other.toml"
+    other.write_text(Settings(min_verbatim_tokens=9).to_toml())
+    result = runner.invoke(app, ["compare", str(SEED_A), str(SEED_B), "--json", "--config", str(other)])
+    assert json.loads(result.stdout)["settings"]["min_verbatim_tokens"] == 9
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[settings]\nngram = 0\n", "ngram must be between"),
+        ("[settings]\nno_such_thing = 1\n", "unknown setting(s) no_such_thing"),
+        ("not toml at all [", "not a readable TOML settings file"),
+    ],
+)
+def test_a_bad_settings_file_is_a_clear_error(tmp_path, content, message):
+    config = tmp_path / "bad.toml"
+    config.write_text(content)
+    result = runner.invoke(app, ["compare", str(SEED_A), str(SEED_B), "--config", str(config)])
+    assert result.exit_code == 2 and message in result.stderr
