@@ -20,6 +20,7 @@ The method, in four steps (token spans are half-open ``[first, last)``):
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,8 +28,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from dedup.articles import Article
-from dedup.model import Comparison, Kind, Passage, Side, Verdict
+from dedup.attribution import credits as find_credits
+from dedup.attribution import direction, text_date
+from dedup.model import Comparison, Credit, Kind, Passage, Side, Verdict
 from dedup.settings import Settings
+from dedup.signatures import feature_hashes
 from dedup.similarity import (
     IdfModel,
     SentenceVectors,
@@ -65,6 +69,8 @@ class PreparedText:
     sentences: list[Sentence]
     vectors: SentenceVectors
     idf_model: IdfModel
+    grams: np.ndarray  # hash of the n-gram starting at each token (n = Settings.ngram)
+    credits: tuple[Credit, ...]
 
 
 def prepare(text: str, idf_model: IdfModel | None = None, settings: Settings | None = None) -> PreparedText:
@@ -75,24 +81,63 @@ def prepare(text: str, idf_model: IdfModel | None = None, settings: Settings | N
     sentences = split_sentences(text, tokens, settings.min_sentence_tokens)
     idf_model = idf_model or default_idf()
     vectors = vectorize([forms[s.first : s.last] for s in sentences], idf_model)
-    return PreparedText(text, tokens, forms, sentences, vectors, idf_model)
+    grams = ngram_hashes(forms, settings.ngram)
+    return PreparedText(text, tokens, forms, sentences, vectors, idf_model, grams, tuple(find_credits(text)))
 
 
-def exact_runs(a: Sequence[str], b: Sequence[str], n: int) -> list[Span]:
-    """Maximal runs of equal tokens, at least ``n`` long, as ``(a_first, a_last, b_first, b_last)``."""
-    starts: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for j in range(len(b) - n + 1):
-        starts[tuple(b[j : j + n])].append(j)
-    runs = []
-    for i in range(len(a) - n + 1):
-        for j in starts.get(tuple(a[i : i + n]), ()):
-            if i and j and a[i - 1] == b[j - 1]:
-                continue  # inside a run already found from an earlier start
-            length = n
-            while i + length < len(a) and j + length < len(b) and a[i + length] == b[j + length]:
-                length += 1
-            runs.append((i, i + length, j, j + length))
-    return runs
+_GRAM_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+
+def ngram_hashes(forms: Sequence[str], n: int) -> np.ndarray:
+    """A 64-bit hash of the ``n`` tokens starting at each position (``len(forms) - n + 1`` values)."""
+    tokens = feature_hashes(list(forms)).astype(np.uint64)
+    count = len(forms) - n + 1
+    if count <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    grams = np.zeros(count, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(n):
+            grams = grams * _GRAM_MULTIPLIER + tokens[k : k + count] + np.uint64(k + 1)
+    return grams
+
+
+_MAX_GRAM_REPEATS = 100  # an n-gram repeated more often in one text ("the the the") seeds nothing
+
+
+def exact_runs(a: Sequence[str] | np.ndarray, b: Sequence[str] | np.ndarray, n: int) -> list[Span]:
+    """Maximal runs of equal tokens, at least ``n`` long, as ``(a_first, a_last, b_first, b_last)``.
+
+    ``a`` and ``b`` are token forms, or their :func:`ngram_hashes`. Matching n-grams are found by sorting;
+    matches on one diagonal (``j - i``) at consecutive positions form one run.
+    """
+    a_grams = a if isinstance(a, np.ndarray) else ngram_hashes(a, n)
+    b_grams = b if isinstance(b, np.ndarray) else ngram_hashes(b, n)
+    if not len(a_grams) or not len(b_grams):
+        return []
+    order = np.argsort(b_grams, kind="stable")
+    sorted_b = b_grams[order]
+    left, right = np.searchsorted(sorted_b, a_grams, "left"), np.searchsorted(sorted_b, a_grams, "right")
+    counts = right - left
+    counts[counts > _MAX_GRAM_REPEATS] = 0
+    total = int(counts.sum())
+    if not total:
+        return []
+    i = np.repeat(np.arange(len(a_grams)), counts)
+    j = order[np.repeat(left - np.cumsum(np.r_[0, counts[:-1]]), counts) + np.arange(total)]
+    diagonal = j - i
+    by_diagonal = np.lexsort((i, diagonal))
+    i, diagonal = i[by_diagonal], diagonal[by_diagonal]
+    starts = np.flatnonzero(np.r_[True, (diagonal[1:] != diagonal[:-1]) | (i[1:] != i[:-1] + 1)])
+    lengths = np.diff(np.r_[starts, len(i)]) + n - 1
+    first_a, first_b = i[starts], i[starts] + diagonal[starts]
+    runs = zip(
+        first_a.tolist(),
+        (first_a + lengths).tolist(),
+        first_b.tolist(),
+        (first_b + lengths).tolist(),
+        strict=True,
+    )
+    return sorted(runs)
 
 
 def _split(group: list[Span], side: int, max_gap: int) -> list[list[Span]]:
@@ -218,7 +263,7 @@ def _scores(a: PreparedText, b: PreparedText, spans: Sequence[Span]) -> np.ndarr
 def align(a: PreparedText, b: PreparedText, settings: Settings | None = None) -> list[Passage]:
     """The shared passages of ``a`` and ``b``, in order of their position in ``a``."""
     settings = settings or Settings()
-    runs = exact_runs(a.forms, b.forms, settings.ngram)
+    runs = exact_runs(a.grams, b.grams, settings.ngram)
     seeds = []
     for group in cluster(runs, settings.max_gap_tokens):
         extent = _extent(group)
@@ -289,14 +334,22 @@ def regions(passages: Sequence[Passage], settings: Settings, b_length: int | Non
     return sorted(r for r in result if r[1] - r[0] >= shortest and r[3] - r[2] >= shortest)
 
 
+_SPACE = re.compile(r"\s")
+
+
 def derived_fraction(text: str, spans: Sequence[tuple[int, int]]) -> float:
     """Share of the non-whitespace characters of ``text`` inside the union of ``spans``."""
-    inside = np.zeros(len(text), dtype=bool)
-    for start, end in spans:
-        inside[start:end] = True
-    visible = np.fromiter((not c.isspace() for c in text), dtype=bool, count=len(text))
-    total = int(visible.sum())
-    return round(float((inside & visible).sum()) / total, 4) if total else 0.0
+    spaces = np.array([m.start() for m in _SPACE.finditer(text)], dtype=np.int64)
+    total = len(text) - len(spaces)
+    if not total:
+        return 0.0
+    inside, reach = 0, 0
+    for start, end in sorted(spans):
+        start = max(start, reach)
+        if end > start:
+            inside += (end - start) - int(np.searchsorted(spaces, end) - np.searchsorted(spaces, start))
+            reach = end
+    return round(inside / total, 4)
 
 
 def verdict(fraction: float, settings: Settings) -> Verdict:
@@ -317,13 +370,19 @@ def _side(
 
 
 def comparison_of(
-    a: Article, b: Article, passages: Sequence[Passage], settings: Settings, *, with_ids: bool = False
+    a: Article,
+    b: Article,
+    passages: Sequence[Passage],
+    settings: Settings,
+    *,
+    with_ids: bool = False,
+    credits: tuple[Sequence[Credit], Sequence[Credit]] | None = None,
 ) -> Comparison:
     """The comparison of ``a`` and ``b`` given their shared ``passages``: fractions, verdicts, credits and
     the likely direction of derivation (see :mod:`dedup.attribution`)."""
-    from dedup.attribution import credits, direction, text_date
-
-    credits_a, credits_b = tuple(credits(a.text)), tuple(credits(b.text))
+    credits_a, credits_b = (
+        (tuple(c) for c in credits) if credits else (find_credits(a.text), find_credits(b.text))
+    )
     side_a = _side(a, [(p.a_start, p.a_end) for p in passages], settings, with_ids, credits_a)
     side_b = _side(b, [(p.b_start, p.b_end) for p in passages], settings, with_ids, credits_b)
     comparison = Comparison(side_a, side_b, tuple(passages))
@@ -353,8 +412,10 @@ class Comparer:
         return prepared
 
     def __call__(self, a: Article, b: Article) -> Comparison:
-        passages = align(self.prepared(a), self.prepared(b), self.settings)
-        return comparison_of(a, b, passages, self.settings, with_ids=True)
+        prepared_a, prepared_b = self.prepared(a), self.prepared(b)
+        passages = align(prepared_a, prepared_b, self.settings)
+        credits = (prepared_a.credits, prepared_b.credits)
+        return comparison_of(a, b, passages, self.settings, with_ids=True, credits=credits)
 
 
 def compare(
@@ -367,5 +428,7 @@ def compare(
 ) -> Comparison:
     """Compare two articles: their shared passages, derived fractions and verdicts."""
     settings = settings or Settings()
-    passages = align(prepare(a.text, idf_model, settings), prepare(b.text, idf_model, settings), settings)
-    return comparison_of(a, b, passages, settings, with_ids=with_ids)
+    prepared_a, prepared_b = prepare(a.text, idf_model, settings), prepare(b.text, idf_model, settings)
+    passages = align(prepared_a, prepared_b, settings)
+    credits = (prepared_a.credits, prepared_b.credits)
+    return comparison_of(a, b, passages, settings, with_ids=with_ids, credits=credits)

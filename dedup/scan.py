@@ -343,7 +343,8 @@ def scan(
         flags = flags_all[offsets[index] : offsets[index + 1]]
         if flags.any():
             boilerplate[item.article.id] = [tuple(map(int, span)) for span in item.block_spans[flags]]
-    pair_list = sorted(tuple(map(int, p)) for p in found.pairs)  # by first article: preparations reused
+    # in blocks of both articles' positions, so that a worker's cache of prepared articles keeps hitting
+    pair_list = sorted((tuple(map(int, p)) for p in found.pairs), key=lambda p: (p[0] // 256, p[1] // 256, p))
     pair_chunks = _chunks(pair_list, 32)
     align_tasks = [
         (chunk, {k: articles[k] for pair in chunk for k in pair}, settings) for chunk in pair_chunks

@@ -100,10 +100,18 @@ def default_idf() -> IdfModel:
 
 @dataclass(frozen=True)
 class SentenceVectors:
-    """L2-normalised word and character TF-IDF rows, one per sentence (scipy CSR matrices)."""
+    """L2-normalised word and character TF-IDF rows, one per sentence (scipy CSR matrices), with their
+    transposes kept in CSR too, so a product with another document's rows never converts a matrix as wide
+    as the hashed feature space."""
 
     words: object
     chars: object
+    words_t: object
+    chars_t: object
+
+    @classmethod
+    def of(cls, words, chars) -> SentenceVectors:
+        return cls(words, chars, words.T.tocsr(), chars.T.tocsr())
 
 
 @lru_cache(maxsize=262144)
@@ -145,7 +153,7 @@ def vectorize(sentences: Sequence[Sequence[str]], idf_model: IdfModel) -> Senten
         ),
         shape=shape,
     )
-    return SentenceVectors(_unit_rows(words), _unit_rows(chars))
+    return SentenceVectors.of(_unit_rows(words), _unit_rows(chars))
 
 
 def _concat(arrays: list[np.ndarray]) -> np.ndarray:
@@ -165,7 +173,7 @@ def _unit_rows(matrix):
 
 def similarity_matrix(a: SentenceVectors, b: SentenceVectors) -> np.ndarray:
     """Similarity of every sentence of ``a`` with every sentence of ``b``: mean of the two cosines."""
-    return np.asarray(((a.words @ b.words.T) + (a.chars @ b.chars.T)).todense()) / 2.0
+    return ((a.words @ b.words_t) + (a.chars @ b.chars_t)).toarray() / 2.0
 
 
 def paired_similarity(a: SentenceVectors, b: SentenceVectors) -> np.ndarray:

@@ -222,3 +222,27 @@ def test_short_pieces_join_the_next_sentence():
     text = "AFP, SHANGHAI\nAlibaba offered software that could identify Uighurs, a report said.\nEnd."
     sentences = split_sentences(text, tokenize(text), min_tokens=5)
     assert [text[s.start : s.end] for s in sentences] == [text[: text.index("said") + 4] + ".\nEnd"]
+
+
+def _brute_force_runs(a, b, n):
+    runs = []
+    for i in range(len(a)):
+        for j in range(len(b)):
+            if (i and j and a[i - 1] == b[j - 1]) or a[i] != b[j]:
+                continue
+            length = 0
+            while i + length < len(a) and j + length < len(b) and a[i + length] == b[j + length]:
+                length += 1
+            if length >= n:
+                runs.append((i, i + length, j, j + length))
+    return sorted(runs)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from("abcd"), max_size=40),
+    st.lists(st.sampled_from("abcd"), max_size=40),
+    st.integers(1, 4),
+)
+def test_vectorised_exact_runs_equal_the_brute_force_definition(a, b, n):
+    assert exact_runs(a, b, n) == _brute_force_runs(a, b, n)
