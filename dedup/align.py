@@ -20,7 +20,6 @@ The method, in four steps (token spans are half-open ``[first, last)``):
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -334,22 +333,19 @@ def regions(passages: Sequence[Passage], settings: Settings, b_length: int | Non
     return sorted(r for r in result if r[1] - r[0] >= shortest and r[3] - r[2] >= shortest)
 
 
-_SPACE = re.compile(r"\s")
+_WHITESPACE = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)
 
 
 def derived_fraction(text: str, spans: Sequence[tuple[int, int]]) -> float:
     """Share of the non-whitespace characters of ``text`` inside the union of ``spans``."""
-    spaces = np.array([m.start() for m in _SPACE.finditer(text)], dtype=np.int64)
-    total = len(text) - len(spaces)
+    visible = ~np.isin(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32), _WHITESPACE)
+    total = int(visible.sum())
     if not total:
         return 0.0
-    inside, reach = 0, 0
-    for start, end in sorted(spans):
-        start = max(start, reach)
-        if end > start:
-            inside += (end - start) - int(np.searchsorted(spaces, end) - np.searchsorted(spaces, start))
-            reach = end
-    return round(inside / total, 4)
+    inside = np.zeros(len(text), dtype=bool)
+    for start, end in spans:
+        inside[start:end] = True
+    return round(int((inside & visible).sum()) / total, 4)
 
 
 def verdict(fraction: float, settings: Settings) -> Verdict:

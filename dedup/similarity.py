@@ -20,7 +20,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -98,20 +98,23 @@ def default_idf() -> IdfModel:
     return _default
 
 
-@dataclass(frozen=True)
 class SentenceVectors:
-    """L2-normalised word and character TF-IDF rows, one per sentence (scipy CSR matrices), with their
-    transposes kept in CSR too, so a product with another document's rows never converts a matrix as wide
-    as the hashed feature space."""
+    """L2-normalised word and character TF-IDF rows, one per sentence (scipy CSR matrices).
 
-    words: object
-    chars: object
-    words_t: object
-    chars_t: object
+    Their transposes are built once, on first use, and kept in CSR: a product with another document's
+    rows then never converts a matrix as wide as the hashed feature space again.
+    """
 
-    @classmethod
-    def of(cls, words, chars) -> SentenceVectors:
-        return cls(words, chars, words.T.tocsr(), chars.T.tocsr())
+    def __init__(self, words, chars) -> None:
+        self.words, self.chars = words, chars
+
+    @cached_property
+    def words_t(self):
+        return self.words.T.tocsr()
+
+    @cached_property
+    def chars_t(self):
+        return self.chars.T.tocsr()
 
 
 @lru_cache(maxsize=262144)
@@ -153,7 +156,7 @@ def vectorize(sentences: Sequence[Sequence[str]], idf_model: IdfModel) -> Senten
         ),
         shape=shape,
     )
-    return SentenceVectors.of(_unit_rows(words), _unit_rows(chars))
+    return SentenceVectors(_unit_rows(words), _unit_rows(chars))
 
 
 def _concat(arrays: list[np.ndarray]) -> np.ndarray:
