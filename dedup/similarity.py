@@ -20,7 +20,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -98,23 +98,35 @@ def default_idf() -> IdfModel:
     return _default
 
 
-class SentenceVectors:
-    """L2-normalised word and character TF-IDF rows, one per sentence (scipy CSR matrices).
+class CompactRows:
+    """Rows of a hashed feature matrix stored over the columns they use only (CSC), with those columns.
 
-    Their transposes are built once, on first use, and kept in CSR: a product with another document's
-    rows then never converts a matrix as wide as the hashed feature space again.
+    Two documents are compared on the columns they share, so neither time nor memory depends on the
+    width of the hashed space.
     """
 
+    def __init__(self, rows) -> None:
+        from scipy import sparse
+
+        self.columns = np.unique(rows.indices)
+        local = np.searchsorted(self.columns, rows.indices)
+        shape = (rows.shape[0], len(self.columns))
+        self.matrix = sparse.csr_matrix((rows.data, local, rows.indptr), shape=shape).tocsc()
+
+    def shared_with(self, other: CompactRows):
+        """Both matrices restricted to the columns both use, in the same order (CSC)."""
+        _, mine, theirs = np.intersect1d(self.columns, other.columns, assume_unique=True, return_indices=True)
+        return self.matrix[:, mine], other.matrix[:, theirs]
+
+
+class SentenceVectors:
+    """L2-normalised word and character TF-IDF rows, one per sentence."""
+
     def __init__(self, words, chars) -> None:
-        self.words, self.chars = words, chars
+        self.words, self.chars = CompactRows(words), CompactRows(chars)
 
-    @cached_property
-    def words_t(self):
-        return self.words.T.tocsr()
-
-    @cached_property
-    def chars_t(self):
-        return self.chars.T.tocsr()
+    def __len__(self) -> int:
+        return self.words.matrix.shape[0]
 
 
 @lru_cache(maxsize=262144)
@@ -174,13 +186,23 @@ def _unit_rows(matrix):
     return matrix
 
 
+def _dot(x: CompactRows, y: CompactRows) -> np.ndarray:
+    a, b = x.shared_with(y)
+    if not a.shape[1]:
+        return np.zeros((a.shape[0], b.shape[0]))
+    return (a.tocsr() @ b.T).toarray()
+
+
 def similarity_matrix(a: SentenceVectors, b: SentenceVectors) -> np.ndarray:
     """Similarity of every sentence of ``a`` with every sentence of ``b``: mean of the two cosines."""
-    return ((a.words @ b.words_t) + (a.chars @ b.chars_t)).toarray() / 2.0
+    return (_dot(a.words, b.words) + _dot(a.chars, b.chars)) / 2.0
+
+
+def _paired_dot(x: CompactRows, y: CompactRows) -> np.ndarray:
+    a, b = x.shared_with(y)
+    return np.asarray(a.multiply(b).sum(axis=1)).ravel()
 
 
 def paired_similarity(a: SentenceVectors, b: SentenceVectors) -> np.ndarray:
     """Similarity of row ``i`` of ``a`` with row ``i`` of ``b``, for every ``i`` (same number of rows)."""
-    words = np.asarray(a.words.multiply(b.words).sum(axis=1)).ravel()
-    chars = np.asarray(a.chars.multiply(b.chars).sum(axis=1)).ravel()
-    return (words + chars) / 2.0
+    return (_paired_dot(a.words, b.words) + _paired_dot(a.chars, b.chars)) / 2.0

@@ -33,8 +33,10 @@ def test_a_broken_model_file_raises_a_clear_error(tmp_path):
 def test_rows_have_unit_norm_and_identical_sentences_score_one():
     sentences = [["the", "cat", "sat"], ["a", "dog", "barked", "loudly"]]
     vectors = vectorize(sentences, default_idf())
-    for matrix in (vectors.words, vectors.chars):
-        np.testing.assert_allclose(np.sqrt(matrix.multiply(matrix).sum(axis=1)).A1, 1.0)
+    for rows in (vectors.words, vectors.chars):
+        np.testing.assert_allclose(
+            np.sqrt(np.asarray(rows.matrix.multiply(rows.matrix).sum(axis=1)).ravel()), 1.0
+        )
     scores = similarity_matrix(vectors, vectorize(sentences, default_idf()))
     np.testing.assert_allclose(np.diag(scores), 1.0)
     assert scores[0, 1] < 0.2
