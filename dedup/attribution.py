@@ -18,7 +18,7 @@ from datetime import date
 
 from dedup.model import Comparison, Credit, Direction
 
-__all__ = ["AGENCIES", "Credit", "credits", "text_date", "Direction", "direction"]
+__all__ = ["AGENCIES", "credits", "text_date", "direction", "wires", "derivation_graph"]
 
 AGENCIES: dict[str, tuple[str, ...]] = {
     "AFP": ("AFP", "Agence France-Presse", "Agence France Presse"),
@@ -163,3 +163,54 @@ def direction(
             "common", ("same date, and each has text the other lacks: both derive from a third text",)
         )
     return Direction("unknown", ("no dates, no shared credits, no containment",))
+
+
+def wires(credits_found: Sequence[Credit]) -> set[str]:
+    """The agencies credited for text."""
+    return _text_credits(credits_found)
+
+
+def derivation_graph(pairs: Sequence[Comparison]) -> dict[str, list[dict[str, object]]]:
+    """The corpus's derivation graph, per-article shares by partner, and reuse of uncredited wire copy.
+
+    - ``edges``: ``source -> derived`` for pairs with a direction, ``common`` pairs listed apart;
+    - ``articles``: per article its text and photo credits and, per partner, its derived fraction and role;
+    - ``uncredited``: articles that reuse text from an article crediting a wire (or sharing a common wire
+      text with it) without crediting that wire themselves: what churnalism studies look for.
+    """
+    edges, articles, uncredited = [], {}, []
+    for pair in pairs:
+        a, b, way = pair.a, pair.b, pair.direction.source if pair.direction else "unknown"
+        reasons = list(pair.direction.reasons) if pair.direction else []
+        if way in ("a", "b"):
+            source, derived = (a, b) if way == "a" else (b, a)
+            edges.append({"source": source.id, "derived": derived.id, "reasons": reasons})
+        else:
+            edges.append({"common": [a.id, b.id], "kind": way, "reasons": reasons})
+        for side, other, role in (
+            (a, b, {"a": "source", "b": "derived"}),
+            (b, a, {"a": "derived", "b": "source"}),
+        ):
+            entry = articles.setdefault(side.id, {
+                "id": side.id,
+                "text_credits": sorted(wires(side.credits)),
+                "photo_credits": sorted({c.name for c in side.credits if c.kind == "photo"}),
+                "partners": [],
+            })  # fmt: skip
+            entry["partners"].append(
+                {"partner": other.id, "derived_fraction": side.derived_fraction, "role": role.get(way, way)}
+            )
+        for copier, origin, copier_is_derived in (
+            (a, b, way in ("b", "common")),
+            (b, a, way in ("a", "common")),
+        ):
+            missing = sorted(wires(origin.credits) - wires(copier.credits))
+            if copier_is_derived and missing:
+                uncredited.append(
+                    {"article": copier.id, "wires": missing, "via": origin.id, "direction": way}
+                )
+    return {
+        "edges": edges,
+        "articles": sorted(articles.values(), key=lambda e: e["id"]),
+        "uncredited": uncredited,
+    }

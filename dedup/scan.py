@@ -16,6 +16,7 @@ import numpy as np
 
 from dedup.align import Comparer, comparison_of
 from dedup.articles import ARTICLE_SUFFIXES, Article, iter_articles
+from dedup.attribution import derivation_graph
 from dedup.candidates import band_keys, boilerplate_blocks, candidate_pairs, lsh_parameters
 from dedup.errors import InputError
 from dedup.model import Comparison
@@ -205,6 +206,7 @@ class ScanResult:
             "candidate_pairs": self.candidates,
             "derived_pairs": len(self.pairs),
             "clusters": [c.to_dict() for c in self.clusters],
+            "derivation": derivation_graph(self.pairs),
             "boilerplate": {k: [list(s) for s in v] for k, v in sorted(self.boilerplate.items())},
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "settings": self.settings,
@@ -253,22 +255,23 @@ def _union_find_clusters(pairs: list[Comparison], articles: dict[str, Article]) 
         return x
 
     degree: dict[str, int] = {}
+    derived: set[str] = set()  # articles the direction of some pair says were derived from another
     for comparison in pairs:
         a, b = comparison.a.id, comparison.b.id
         parent[root(a)] = root(b)
         degree[a] = degree.get(a, 0) + 1
         degree[b] = degree.get(b, 0) + 1
+        way = comparison.direction.source if comparison.direction else "unknown"
+        if way in ("a", "b"):
+            derived.add(b if way == "a" else a)
     groups: dict[str, list[str]] = {}
     for member in parent:
         groups.setdefault(root(member), []).append(member)
     clusters = []
     for members in groups.values():
         members.sort()
-        dated = [articles[m].date for m in members]
-        if all(dated):
-            original = min(members, key=lambda m: (articles[m].date, m))
-        else:  # the article most others share text with; then the fullest text
-            original = max(members, key=lambda m: (degree[m], len(articles[m].text), m))
+        # never derived from another member first; then the one sharing text with most others; then fullest
+        original = max(members, key=lambda m: (m not in derived, degree[m], len(articles[m].text), m))
         clusters.append(Cluster(tuple(members), original))
     return sorted(clusters, key=lambda c: (-len(c.members), c.original))
 

@@ -120,3 +120,34 @@ def test_scan_cli_writes_jsonl_with_ids_and_a_json_summary(tmp_path):
 def test_scan_cli_on_a_missing_folder_is_exit_code_2(tmp_path):
     result = runner.invoke(app, ["scan", str(tmp_path / "nope")])
     assert result.exit_code == 2 and "no such file or directory" in result.stderr
+
+
+def test_the_seed_scan_reports_uncredited_wire_reuse():
+    summary = scan(CORPORA, jobs=1).summary()
+    derivation = summary["derivation"]
+    assert derivation["edges"][0]["kind"] == "common"
+    assert derivation["uncredited"] == [
+        {"article": str(SEED_A), "wires": ["AFP", "Reuters"], "via": str(SEED_B), "direction": "common"}
+    ]
+    credited = {entry["id"]: entry["text_credits"] for entry in derivation["articles"]}
+    assert credited == {str(SEED_A): [], str(SEED_B): ["AFP", "Reuters"]}
+
+
+def test_the_likely_original_of_a_cluster_is_the_earliest_source(tmp_path):
+    wire = article(7, sentences=10)
+    rows = [
+        {"id": "wire", "text": "PARIS (AFP) - " + wire, "date": "2021-01-01"},
+        {"id": "copy1", "text": article(8, sentences=4) + "\n" + wire, "date": "2021-01-02"},
+        {"id": "copy2", "text": wire + "\n" + article(9, sentences=4), "date": "2021-01-03"},
+    ]
+    (tmp_path / "feed.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    result = scan(tmp_path, jobs=1)
+    assert len(result.clusters) == 1
+    assert result.clusters[0].original == "wire"
+    edges = result.summary()["derivation"]["edges"]
+    assert {(e["source"], e["derived"]) for e in edges if "source" in e} >= {
+        ("wire", "copy1"),
+        ("wire", "copy2"),
+    }
+    uncredited = {u["article"] for u in result.summary()["derivation"]["uncredited"]}
+    assert uncredited == {"copy1", "copy2"}

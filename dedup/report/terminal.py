@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from dedup.articles import Article
+from dedup.attribution import derivation_graph
 from dedup.model import Comparison, Side
 
 if TYPE_CHECKING:
@@ -113,6 +114,15 @@ def render_scan(result: ScanResult, console: Console, limit: int = 10) -> None:
         for cluster in result.clusters[:limit]:
             others = [m for m in cluster.members if m != cluster.original]
             table.add_row(str(len(cluster.members)), cluster.original, "\n".join(others))
+        console.print(table)
+    uncredited = derivation_graph(result.pairs)["uncredited"]
+    if uncredited:
+        table = Table(title="Reuse of wire copy without crediting the wire")
+        table.add_column("article")
+        table.add_column("uncredited wires")
+        table.add_column("shares text with")
+        for item in uncredited[:limit]:
+            table.add_row(str(item["article"]), ", ".join(item["wires"]), str(item["via"]))
         console.print(table)
     if result.boilerplate:
         spans = sum(len(s) for s in result.boilerplate.values())
