@@ -144,7 +144,7 @@ def main() -> None:
             last[0] = time.perf_counter()
 
     started = time.perf_counter()
-    result = scan(args.folder, settings=settings, progress=progress)
+    result = scan(args.folder, settings=settings, progress=progress, max_bytes=1 << 30)
     report["scan"] = {
         "articles": len(result.articles),
         "seconds": time.perf_counter() - started,

@@ -317,7 +317,7 @@ def scan(
     settings = settings or Settings()
     jobs = jobs or os.cpu_count() or 1
     files, skipped = discover(root, max_bytes)
-    file_chunks = _chunks(files, 64)
+    file_chunks = _chunks(files, max(1, min(64, len(files) // (jobs * 4))))  # a few tasks per worker
     signed: list[Signed] = []
     tasks = [(chunk, settings, max_bytes) for chunk in file_chunks]
     for chunk_signed, chunk_skipped in _run(

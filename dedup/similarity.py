@@ -113,6 +113,12 @@ class CompactRows:
         shape = (rows.shape[0], len(self.columns))
         self.matrix = sparse.csr_matrix((rows.data, local, rows.indptr), shape=shape).tocsc()
 
+    def rows(self, selected: np.ndarray) -> CompactRows:
+        """Only the ``selected`` rows (same columns)."""
+        subset = CompactRows.__new__(CompactRows)
+        subset.columns, subset.matrix = self.columns, self.matrix[selected]
+        return subset
+
     def shared_with(self, other: CompactRows):
         """Both matrices restricted to the columns both use, in the same order (CSC)."""
         _, mine, theirs = np.intersect1d(self.columns, other.columns, assume_unique=True, return_indices=True)
@@ -193,9 +199,23 @@ def _dot(x: CompactRows, y: CompactRows) -> np.ndarray:
     return (a.tocsr() @ b.T).toarray()
 
 
+WORD_FLOOR = 0.1
+
+
 def similarity_matrix(a: SentenceVectors, b: SentenceVectors) -> np.ndarray:
-    """Similarity of every sentence of ``a`` with every sentence of ``b``: mean of the two cosines."""
-    return (_dot(a.words, b.words) + _dot(a.chars, b.chars)) / 2.0
+    """Similarity of every sentence of ``a`` with every sentence of ``b``: mean of the two cosines.
+
+    Character cosines, the costly part, are computed only between sentences that reach a word cosine of
+    ``WORD_FLOOR`` with some sentence of the other text; elsewhere the character cosine counts as 0 (a
+    sentence sharing almost no word with the other text is no rewrite of any of its sentences).
+    """
+    words = _dot(a.words, b.words)
+    rows = np.flatnonzero((words >= WORD_FLOOR).any(axis=1))
+    cols = np.flatnonzero((words >= WORD_FLOOR).any(axis=0))
+    if len(rows) and len(cols):
+        chars = _dot(a.chars.rows(rows), b.chars.rows(cols))
+        words[np.ix_(rows, cols)] += chars
+    return words / 2.0
 
 
 def _paired_dot(x: CompactRows, y: CompactRows) -> np.ndarray:
