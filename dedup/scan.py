@@ -131,22 +131,28 @@ def lsh_bands(settings: Settings) -> tuple[int, int]:
     return _band_cache[key]
 
 
+def read_file(path: Path, max_bytes: int) -> tuple[list[Article], list[Skipped]]:
+    """The articles of one file, and its bad lines or the file itself as skipped, with reasons."""
+    articles, skipped = [], []
+    try:
+        for item in iter_articles(path, max_bytes=max_bytes):
+            if isinstance(item, InputError):
+                skipped.append(Skipped(item.path, item.reason))
+            else:
+                articles.append(item)
+    except InputError as error:
+        skipped.append(Skipped(error.path, error.reason))
+    return articles, skipped
+
+
 def _load_and_sign(task: tuple[Sequence[Path], Settings, int]) -> tuple[list[Signed], list[Skipped]]:
     paths, settings, max_bytes = task
     signed, skipped = [], []
     for path in paths:
-        try:
-            for item in iter_articles(path, max_bytes=max_bytes):
-                if isinstance(item, InputError):
-                    skipped.append(Skipped(item.path, item.reason))
-                else:
-                    signed.append(sign(item, settings))
-        except InputError as error:
-            skipped.append(Skipped(error.path, error.reason))
+        articles, bad = read_file(path, max_bytes)
+        signed += [sign(article, settings) for article in articles]
+        skipped += bad
     return signed, skipped
-
-
-_comparer: Comparer | None = None
 
 
 def read_all(paths: Sequence[Path], *, max_bytes: int) -> tuple[list[Article], list[Skipped]]:
@@ -157,15 +163,13 @@ def read_all(paths: Sequence[Path], *, max_bytes: int) -> tuple[list[Article], l
         files, not_found = discover(root, max_bytes)
         skipped += not_found
         for path in files:
-            try:
-                for item in iter_articles(path, max_bytes=max_bytes):
-                    if isinstance(item, InputError):
-                        skipped.append(Skipped(item.path, item.reason))
-                    else:
-                        articles.append(item)
-            except InputError as error:
-                skipped.append(Skipped(error.path, error.reason))
+            found, bad = read_file(path, max_bytes)
+            articles += found
+            skipped += bad
     return articles, skipped
+
+
+_comparer: Comparer | None = None
 
 
 def _align_pairs(task: tuple[Sequence[tuple[int, int]], dict[int, Article], Settings]) -> list[Comparison]:
