@@ -182,10 +182,17 @@ def _align_pairs(task: tuple[Sequence[tuple[int, int]], dict[int, Article], Sett
 
 @dataclass(frozen=True)
 class Cluster:
-    """Articles connected by derived pairs, and the one most likely to be the original."""
+    """Articles connected by derived pairs, and the one most likely to be the original.
+
+    ``original`` is ``None`` when every pair of the cluster derives from a common text outside the corpus.
+    """
 
     members: tuple[str, ...]
-    original: str
+    original: str | None
+
+    @property
+    def label(self) -> str:
+        return self.original or "(a common text outside the corpus)"
 
     def to_dict(self) -> dict[str, object]:
         return {"members": list(self.members), "original": self.original}
@@ -260,6 +267,8 @@ def _union_find_clusters(pairs: list[Comparison], articles: dict[str, Article]) 
 
     degree: dict[str, int] = {}
     derived: set[str] = set()  # articles the direction of some pair says were derived from another
+    sources: set[str] = set()
+    common: set[str] = set()
     for comparison in pairs:
         a, b = comparison.a.id, comparison.b.id
         parent[root(a)] = root(b)
@@ -268,6 +277,9 @@ def _union_find_clusters(pairs: list[Comparison], articles: dict[str, Article]) 
         way = comparison.direction.source if comparison.direction else "unknown"
         if way in ("a", "b"):
             derived.add(b if way == "a" else a)
+            sources.add(a if way == "a" else b)
+        elif way == "common":
+            common.update((a, b))
     groups: dict[str, list[str]] = {}
     for member in parent:
         groups.setdefault(root(member), []).append(member)
@@ -276,8 +288,10 @@ def _union_find_clusters(pairs: list[Comparison], articles: dict[str, Article]) 
         members.sort()
         # never derived from another member first; then the one sharing text with most others; then fullest
         original = max(members, key=lambda m: (m not in derived, degree[m], len(articles[m].text), m))
+        if not sources.intersection(members) and common.issuperset(members):
+            original = None
         clusters.append(Cluster(tuple(members), original))
-    return sorted(clusters, key=lambda c: (-len(c.members), c.original))
+    return sorted(clusters, key=lambda c: (-len(c.members), c.members))
 
 
 def _inside(spans: list[tuple[int, int]], start: int, end: int) -> float:

@@ -47,6 +47,7 @@ def test_scan_of_the_bundled_corpus_finds_the_seed_pair_and_skips_the_readme():
     assert _pair_ids(result) == {frozenset((str(SEED_A), str(SEED_B)))}
     assert [s.path for s in result.skipped] == [str(CORPORA / "README.md")]
     assert len(result.clusters) == 1 and set(result.clusters[0].members) == {str(SEED_A), str(SEED_B)}
+    assert result.clusters[0].original is None  # both derive from wire copy that is not in the corpus
 
 
 def test_a_wire_excerpt_inside_a_longer_article_is_found(tmp_path):

@@ -128,7 +128,7 @@ def scan_pages(
             f"<td>{comparison.b.derived_fraction:.1%}</td><td>{html.escape(source)}</td></tr>"
         )
     cluster_rows = [
-        f"<tr><td>{len(c.members)}</td><td>{html.escape(c.original)}</td>"
+        f"<tr><td>{len(c.members)}</td><td>{html.escape(c.label)}</td>"
         f"<td>{'<br>'.join(html.escape(m) for m in c.members if m != c.original)}</td></tr>"
         for c in clusters
     ]

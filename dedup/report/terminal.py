@@ -113,7 +113,7 @@ def render_scan(result: ScanResult, console: Console, limit: int = 10) -> None:
         table.add_column("members")
         for cluster in result.clusters[:limit]:
             others = [m for m in cluster.members if m != cluster.original]
-            table.add_row(str(len(cluster.members)), cluster.original, "\n".join(others))
+            table.add_row(str(len(cluster.members)), cluster.label, "\n".join(others))
         console.print(table)
     uncredited = derivation_graph(result.pairs)["uncredited"]
     if uncredited:
