@@ -342,7 +342,7 @@ def bench_msrp(
 
     Example: dedup bench msrp ../shared/data/msrp --json
     """
-    from dedup.bench.msrp import run
+    from dedup.bench.paraphrase import run
 
     try:
         report = run(folder)

@@ -13,7 +13,7 @@ from dedup.attribution import derivation_graph
 from dedup.model import Comparison, Side
 
 if TYPE_CHECKING:
-    from dedup.bench.msrp import MsrpReport
+    from dedup.bench.paraphrase import MsrpReport
     from dedup.bench.pan import PanReport
     from dedup.scan import ScanResult
 
