@@ -13,8 +13,8 @@ from dedup.attribution import derivation_graph
 from dedup.model import Comparison, Side
 
 if TYPE_CHECKING:
-    from dedup.bench.paraphrase import MsrpReport
     from dedup.bench.pan import PanReport
+    from dedup.bench.paraphrase import MsrpReport
     from dedup.scan import ScanResult
 
 __all__ = ["render_comparison", "render_pan", "render_msrp", "render_scan", "most_derived"]
