@@ -100,3 +100,19 @@ def test_hostile_article_text_does_not_run_in_the_browser(browser, tmp_path):
     assert page.evaluate("window.__xss") is None
     assert "<script>window.__xss" in page.locator("#text-a").inner_text()
     page.close()
+
+
+def test_scan_html_writes_an_index_and_one_page_per_pair(tmp_path):
+    from typer.testing import CliRunner
+
+    from dedup.cli import app
+
+    from .conftest import CORPORA, SEED_A
+
+    out = tmp_path / "report"
+    result = CliRunner().invoke(app, ["scan", str(CORPORA), "--html", str(out), "--quiet", "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="pair-00000.html"' in index and "common text outside the corpus" in index
+    page = (out / "pair-00000.html").read_text(encoding="utf-8")
+    assert page.count("<mark") >= 2 and str(SEED_A.name) in page and "default-src 'none'" in page
