@@ -93,12 +93,25 @@ def candidate_pairs(
     pairs nobody. Counting shared buckets separates reuse (many windows agree, in many bands) from
     documents that merely share a topic (a chance collision or two).
     """
-    found = []
-    for _, docs in _groups(keys, window_docs):
-        if len(docs) <= max_bucket_docs:
-            first, second = np.triu_indices(len(docs), k=1)
-            found.append(docs[first] * _PAIR_BASE + docs[second])
-    if not found:
+    flat_docs = window_docs[np.repeat(np.arange(keys.shape[0]), keys.shape[1])]
+    flat_keys = keys.ravel()
+    order = np.lexsort((flat_docs, flat_keys))
+    sorted_keys, sorted_docs = flat_keys[order], flat_docs[order]
+    distinct = np.r_[True, (sorted_keys[1:] != sorted_keys[:-1]) | (sorted_docs[1:] != sorted_docs[:-1])]
+    sorted_keys, sorted_docs = sorted_keys[distinct], sorted_docs[distinct]  # one entry per (key, document)
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(sorted_keys)])
+    two = starts[sizes == 2]  # most shared buckets hold two documents: pair them without a Python loop
+    found = [sorted_docs[two] * _PAIR_BASE + sorted_docs[two + 1]]
+    for start, size in zip(
+        starts[(sizes > 2) & (sizes <= max_bucket_docs)],
+        sizes[(sizes > 2) & (sizes <= max_bucket_docs)],
+        strict=True,
+    ):
+        docs = sorted_docs[start : start + size]
+        first, second = np.triu_indices(size, k=1)
+        found.append(docs[first] * _PAIR_BASE + docs[second])
+    if not sum(len(f) for f in found):
         return Candidates(np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64))
     codes, shared = np.unique(np.concatenate(found), return_counts=True)
     keep = shared >= min_shared

@@ -4,6 +4,8 @@ import json
 import os
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from dedup.candidates import band_keys, candidate_pairs, lsh_parameters, s_curve
@@ -152,3 +154,28 @@ def test_the_likely_original_of_a_cluster_is_the_earliest_source(tmp_path):
     }
     uncredited = {u["article"] for u in result.summary()["derivation"]["uncredited"]}
     assert uncredited == {"copy1", "copy2"}
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 5), st.integers(0, 5)), min_size=1, max_size=40),
+    st.integers(2, 4),
+    st.integers(1, 3),
+)
+def test_candidate_pairs_equal_the_definition(windows, max_bucket_docs, min_shared):
+    docs = np.array([d for d, _, _ in windows])
+    keys = np.array([[k1, 100 + k2] for _, k1, k2 in windows], dtype=np.uint64)
+    shared = {}
+    for band in range(2):
+        buckets = {}
+        for doc, key in zip(docs, keys[:, band], strict=True):
+            buckets.setdefault(int(key), set()).add(int(doc))
+        for members in buckets.values():
+            if 2 <= len(members) <= max_bucket_docs:
+                for i in members:
+                    for j in members:
+                        if i < j:
+                            shared[i, j] = shared.get((i, j), 0) + 1
+    expected = sorted(pair for pair, count in shared.items() if count >= min_shared)
+    found = candidate_pairs(keys, docs, max_bucket_docs=max_bucket_docs, min_shared=min_shared)
+    assert [tuple(p) for p in found.pairs.tolist()] == expected
