@@ -194,7 +194,7 @@ class Index:
         """The indexed articles that share passages with ``article``, most derived first."""
         comparer = Comparer(self.settings)
         found = []
-        for article_id, _ in self.candidates(article, limit=max(top * 5, 50)):
+        for article_id, _ in self.candidates(article, limit=2 * top):  # most shared buckets first
             other = self.get(article_id)
             if other is None:
                 continue
