@@ -23,10 +23,11 @@ from __future__ import annotations
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from dedup.articles import Article
+from dedup.articles import Article, read_article
 from dedup.attribution import credits as find_credits
 from dedup.attribution import direction, text_date
 from dedup.model import Comparison, Credit, Kind, Passage, Side, Verdict
@@ -415,14 +416,16 @@ class Comparer:
 
 
 def compare(
-    a: Article,
-    b: Article,
+    a: Article | str | Path,
+    b: Article | str | Path,
     *,
     settings: Settings | None = None,
     idf_model: IdfModel | None = None,
     with_ids: bool = False,
 ) -> Comparison:
-    """Compare two articles: their shared passages, derived fractions and verdicts."""
+    """Compare two articles (or paths, or ``FILE.jsonl#ID``): shared passages, fractions, verdicts,
+    credits and the likely direction."""
+    a, b = (x if isinstance(x, Article) else read_article(x) for x in (a, b))
     settings = settings or Settings()
     prepared_a, prepared_b = prepare(a.text, idf_model, settings), prepare(b.text, idf_model, settings)
     passages = align(prepared_a, prepared_b, settings)

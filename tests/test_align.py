@@ -255,3 +255,13 @@ def test_derived_fraction_counts_visible_characters_inside_spans(text, spans):
     inside = {i for start, end in spans for i in range(start, min(end, len(text)))}
     expected = round(len(inside & set(visible)) / len(visible), 4) if visible else 0.0
     assert derived_fraction(text, spans) == expected
+
+
+def test_the_package_exposes_compare_on_paths():
+    import dedup
+
+    from .conftest import SEED_A, SEED_B
+
+    comparison = dedup.compare(SEED_A, SEED_B)
+    assert isinstance(comparison, dedup.Comparison) and comparison.passages
+    assert comparison == compare(dedup.read_article(SEED_A), dedup.read_article(SEED_B))
