@@ -182,8 +182,10 @@ class Index:
         self.db.execute("CREATE TEMP TABLE IF NOT EXISTS query_keys (key INTEGER PRIMARY KEY)")
         self.db.execute("DELETE FROM query_keys")
         self.db.executemany("INSERT OR IGNORE INTO query_keys VALUES (?)", ((k,) for k in keys))
+        # CROSS JOIN fixes the join order: look up each query key in the key index, rather than scanning
+        # every bucket row in article order (which SQLite otherwise picks for the GROUP BY: 6x slower)
         rows = self.db.execute(
-            "SELECT b.article_id, count(*) AS shared FROM query_keys q JOIN buckets b ON b.key = q.key "
+            "SELECT b.article_id, count(*) AS shared FROM query_keys q CROSS JOIN buckets b ON b.key = q.key "
             "WHERE b.article_id != ? GROUP BY b.article_id HAVING shared >= ? ORDER BY shared DESC, b.article_id "
             "LIMIT ?",
             (article.id, self.settings.min_shared_buckets, limit),
