@@ -45,6 +45,7 @@ from dedup.text import Sentence, Token, normalize, split_sentences, tokenize
 
 __all__ = [
     "PreparedText",
+    "Comparer",
     "prepare",
     "align",
     "compare",
@@ -409,10 +410,20 @@ class Comparer:
         return prepared
 
     def __call__(self, a: Article, b: Article) -> Comparison:
-        prepared_a, prepared_b = self.prepared(a), self.prepared(b)
-        passages = align(prepared_a, prepared_b, self.settings)
-        credits = (prepared_a.credits, prepared_b.credits)
-        return comparison_of(a, b, passages, self.settings, with_ids=True, credits=credits)
+        return _compare_prepared(a, b, self.prepared(a), self.prepared(b), self.settings, with_ids=True)
+
+
+def _compare_prepared(
+    a: Article,
+    b: Article,
+    prepared_a: PreparedText,
+    prepared_b: PreparedText,
+    settings: Settings,
+    with_ids: bool,
+) -> Comparison:
+    passages = align(prepared_a, prepared_b, settings)
+    credits = (prepared_a.credits, prepared_b.credits)
+    return comparison_of(a, b, passages, settings, with_ids=with_ids, credits=credits)
 
 
 def compare(
@@ -428,6 +439,4 @@ def compare(
     a, b = (x if isinstance(x, Article) else read_article(x) for x in (a, b))
     settings = settings or Settings()
     prepared_a, prepared_b = prepare(a.text, idf_model, settings), prepare(b.text, idf_model, settings)
-    passages = align(prepared_a, prepared_b, settings)
-    credits = (prepared_a.credits, prepared_b.credits)
-    return comparison_of(a, b, passages, settings, with_ids=with_ids, credits=credits)
+    return _compare_prepared(a, b, prepared_a, prepared_b, settings, with_ids)

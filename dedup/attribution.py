@@ -121,8 +121,9 @@ def text_date(text: str, metadata: str | None = None) -> date | None:
     return None
 
 
-def _text_credits(found: Sequence[Credit]) -> set[str]:
-    return {c.name for c in found if c.kind == "text" and c.name in AGENCIES}
+def wires(credits_found: Sequence[Credit]) -> set[str]:
+    """The agencies credited for text."""
+    return {c.name for c in credits_found if c.kind == "text" and c.name in AGENCIES}
 
 
 def direction(
@@ -143,7 +144,7 @@ def direction(
       wire copy that is not in the corpus), or neither is wholly derived and their dates are the same.
     """
     reasons = []
-    wires_a, wires_b = _text_credits(credits_a), _text_credits(credits_b)
+    wires_a, wires_b = wires(credits_a), wires(credits_b)
     shared_wires = sorted(wires_a & wires_b)
     a_contained = comparison.a.derived_fraction >= wholly > comparison.b.derived_fraction
     b_contained = comparison.b.derived_fraction >= wholly > comparison.a.derived_fraction
@@ -163,11 +164,6 @@ def direction(
             "common", ("same date, and each has text the other lacks: both derive from a third text",)
         )
     return Direction("unknown", ("no dates, no shared credits, no containment",))
-
-
-def wires(credits_found: Sequence[Credit]) -> set[str]:
-    """The agencies credited for text."""
-    return _text_credits(credits_found)
 
 
 def derivation_graph(pairs: Sequence[Comparison]) -> dict[str, list[dict[str, object]]]:

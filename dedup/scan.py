@@ -100,7 +100,7 @@ def signature_scheme(settings: Settings) -> SignatureScheme:
 
 @dataclass(frozen=True)
 class Signed:
-    """An article with the LSH band keys of its windows and each window's character span."""
+    """An article with the LSH band keys of its windows, and the keys and character spans of its blocks."""
 
     article: Article
     keys: np.ndarray  # (n_windows, bands) uint64
@@ -320,7 +320,12 @@ def _without_boilerplate(
     ]
     if len(kept) == len(comparison.passages):
         return comparison
-    return comparison_of(articles[comparison.a.id], articles[comparison.b.id], kept, settings, with_ids=True)
+    a, b = articles[comparison.a.id], articles[comparison.b.id]
+    credits = (
+        comparison.a.credits,
+        comparison.b.credits,
+    )  # found already; the passages changed, not the text
+    return comparison_of(a, b, kept, settings, with_ids=True, credits=credits)
 
 
 def scan(

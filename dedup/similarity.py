@@ -131,9 +131,6 @@ class SentenceVectors:
     def __init__(self, words, chars) -> None:
         self.words, self.chars = CompactRows(words), CompactRows(chars)
 
-    def __len__(self) -> int:
-        return self.words.matrix.shape[0]
-
 
 @lru_cache(maxsize=262144)
 def _features(term: str) -> tuple[int, np.ndarray]:
