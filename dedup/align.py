@@ -53,6 +53,7 @@ __all__ = [
     "derived_fraction",
     "verdict",
     "regions",
+    "sentence_similarities",
 ]
 
 VERBATIM_COVERAGE = 0.5
@@ -70,8 +71,13 @@ class PreparedText:
     sentences: list[Sentence]
     vectors: SentenceVectors
     idf_model: IdfModel
-    grams: np.ndarray  # hash of the n-gram starting at each token (n = Settings.ngram)
+    grams: np.ndarray  # hash of the n-gram starting at each token (n = ``ngram``)
+    ngram: int
     credits: tuple[Credit, ...]
+
+    def grams_of(self, n: int) -> np.ndarray:
+        """The n-gram hashes for ``n`` (computed again only when ``n`` differs from the prepared one)."""
+        return self.grams if n == self.ngram else ngram_hashes(self.forms, n)
 
 
 def prepare(text: str, idf_model: IdfModel | None = None, settings: Settings | None = None) -> PreparedText:
@@ -83,7 +89,9 @@ def prepare(text: str, idf_model: IdfModel | None = None, settings: Settings | N
     idf_model = idf_model or default_idf()
     vectors = vectorize([forms[s.first : s.last] for s in sentences], idf_model)
     grams = ngram_hashes(forms, settings.ngram)
-    return PreparedText(text, tokens, forms, sentences, vectors, idf_model, grams, tuple(find_credits(text)))
+    return PreparedText(
+        text, tokens, forms, sentences, vectors, idf_model, grams, settings.ngram, tuple(find_credits(text))
+    )
 
 
 _GRAM_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
@@ -219,11 +227,15 @@ def _classify(runs: Sequence[Span], unit: Span, max_gap: int) -> tuple[Span, Kin
     return (a_first, a_last, b_first, b_last), "verbatim"
 
 
-def _sentence_pairs(a: PreparedText, b: PreparedText, settings: Settings) -> list[Span]:
+def sentence_similarities(a: PreparedText, b: PreparedText) -> np.ndarray:
+    """Similarity of every sentence of ``a`` (rows) to every sentence of ``b`` (columns)."""
     if not a.sentences or not b.sentences:
-        return []
-    scores = similarity_matrix(a.vectors, b.vectors)
-    rows, cols = np.nonzero(scores >= settings.seed_threshold)
+        return np.zeros((len(a.sentences), len(b.sentences)))
+    return similarity_matrix(a.vectors, b.vectors)
+
+
+def _sentence_pairs(a: PreparedText, b: PreparedText, scores: np.ndarray, threshold: float) -> list[Span]:
+    rows, cols = np.nonzero(scores >= threshold)
     order = np.argsort(-scores[rows, cols], kind="stable")
     used_a, used_b, pairs = set(), set(), []
     for k in order:
@@ -261,17 +273,29 @@ def _scores(a: PreparedText, b: PreparedText, spans: Sequence[Span]) -> np.ndarr
     return np.minimum(paired_similarity(side_a, side_b), 1.0)
 
 
-def align(a: PreparedText, b: PreparedText, settings: Settings | None = None) -> list[Passage]:
-    """The shared passages of ``a`` and ``b``, in order of their position in ``a``."""
+def align(
+    a: PreparedText,
+    b: PreparedText,
+    settings: Settings | None = None,
+    *,
+    sentence_scores: np.ndarray | None = None,
+) -> list[Passage]:
+    """The shared passages of ``a`` and ``b``, in order of their position in ``a``.
+
+    ``sentence_scores`` is :func:`sentence_similarities` of ``a`` and ``b`` when already computed (a sweep
+    aligns one pair under many settings from one computation of similarities).
+    """
     settings = settings or Settings()
-    runs = exact_runs(a.grams, b.grams, settings.ngram)
+    if sentence_scores is None:
+        sentence_scores = sentence_similarities(a, b)
+    runs = exact_runs(a.grams_of(settings.ngram), b.grams_of(settings.ngram), settings.ngram)
     seeds = []
     for group in cluster(runs, settings.max_gap_tokens):
         extent = _extent(group)
         if min(_covered(group, extent)) >= settings.min_verbatim_tokens:
             seeds.append(extent)
     by_kind: dict[Kind, list[Span]] = defaultdict(list)
-    for unit in _sentence_pairs(a, b, settings) + seeds:
+    for unit in _sentence_pairs(a, b, sentence_scores, settings.seed_threshold) + seeds:
         span, kind = _classify(runs, unit, settings.max_gap_tokens)
         by_kind[kind].append(span)
     merged = [

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from dedup.articles import DEFAULT_MAX_BYTES, Article, read_article
 from dedup.errors import DedupError, InputError
@@ -54,6 +55,18 @@ def _progress(disabled: bool = False) -> Progress:
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         console=Console(stderr=True), transient=True, disable=disabled,
     )  # fmt: skip
+
+
+def _by_stage(progress: Progress) -> Callable[[str, int, int], None]:
+    """A library progress callback ``(stage, done, total)`` drawing one bar per stage."""
+    tasks: dict[str, TaskID] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = progress.add_task(stage, total=total)
+        progress.update(tasks[stage], completed=done, total=total)
+
+    return report
 
 
 ConfigOption = Annotated[
@@ -151,13 +164,7 @@ def scan(
         _fail(InputError(str(directory), "no such file or directory"))
     settings = _settings(config)
     with _progress(disabled=quiet) as progress:
-        tasks: dict[str, object] = {}
-
-        def report(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(stage, total=total)
-            progress.update(tasks[stage], completed=done, total=total)
-
+        report = _by_stage(progress)
         result = scan_corpus(directory, settings=settings, jobs=jobs, max_bytes=max_bytes, progress=report)
     if jsonl is not None:
         with open(jsonl, "w", encoding="utf-8") as handle:
@@ -354,6 +361,85 @@ def bench_msrp(
     from dedup.report.terminal import render_msrp
 
     render_msrp(report, Console())
+
+
+def _grid(text: str) -> tuple[str, list[float]]:
+    name, _, values = text.partition("=")
+    try:
+        return name.strip(), [float(v) for v in values.split(",") if v.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"expected NAME=V1,V2,... with numbers, got {text!r}") from None
+
+
+@bench_app.command("sweep")
+def bench_sweep(
+    data: Annotated[
+        Path,
+        typer.Argument(
+            help="Labelled data: a PAN corpus (or the folder of its train/ and test/), the Clough & "
+            "Stevenson folder, the MSRP folder, or a .csv/.jsonl of a,b,label pairs."
+        ),
+    ],
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", help="Parameter to sweep (repeatable; default: all but min_region_chars)."),
+    ] = None,
+    grid: Annotated[
+        list[str] | None,
+        typer.Option("--grid", help="Values for one parameter: NAME=V1,V2,... (repeatable)."),
+    ] = None,
+    min_precision: Annotated[
+        float | None,
+        typer.Option(
+            help="Choose the best recall at this precision or above (default: best F1).", min=0, max=1
+        ),
+    ] = None,
+    plots: Annotated[Path | None, typer.Option(help="Write one PNG per parameter into this folder.")] = None,
+    write_config: Annotated[
+        Path | None, typer.Option("--write-config", help="Write the chosen values into this dedup.toml.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the tune/report split when the data has none.")] = 0,
+    test_fraction: Annotated[
+        float,
+        typer.Option(help="Share held out for reporting when the data has no split.", min=0.05, max=0.95),
+    ] = 0.5,
+    jobs: Annotated[int | None, typer.Option(help="Worker processes (default: all cores).", min=1)] = None,
+    config: ConfigOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Sweep matching thresholds on labelled pairs: tune on one part, report on the other, recommend values.
+
+    Example: dedup bench sweep ../shared/data/clough_stevenson_2011 --plots docs/ --write-config dedup.toml
+    """
+    from dedup.bench.labelled import load
+    from dedup.bench.sweep import run
+
+    settings = _settings(config)
+    grids = dict(_grid(text) for text in grid or [])
+    try:
+        labelled = load(data)
+        with _progress(disabled=quiet) as progress:
+            report = run(
+                labelled, param, settings=settings, grids=grids, min_precision=min_precision, seed=seed,
+                test_fraction=test_fraction, jobs=jobs, progress=_by_stage(progress),
+            )  # fmt: skip
+        if plots is not None:
+            from dedup.report.plots import plot_sweeps
+
+            written = plot_sweeps(report, plots)
+            Console(stderr=True).print(f"plots: {', '.join(map(str, written))}", highlight=False)
+    except DedupError as error:
+        _fail(error)
+    if write_config is not None:
+        write_config.write_text(report.recommended().to_toml(), encoding="utf-8")
+        Console(stderr=True).print(f"chosen values written to {write_config}", highlight=False)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict()))
+        return
+    from dedup.report.terminal import render_sweep
+
+    render_sweep(report, Console())
 
 
 def main() -> None:  # pragma: no cover - the console script

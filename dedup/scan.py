@@ -7,8 +7,7 @@ never stops the scan. Every candidate pair is verified by the same comparer as `
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from dedup.attribution import derivation_graph
 from dedup.candidates import band_keys, boilerplate_blocks, candidate_pairs, lsh_parameters
 from dedup.errors import InputError
 from dedup.model import Comparison
+from dedup.parallel import Progress, chunks, map_chunks
 from dedup.settings import Settings
 from dedup.signatures import SignatureScheme, feature_hashes, features, window_signatures
 
@@ -34,8 +34,6 @@ __all__ = [
     "signature_scheme",
     "lsh_bands",
 ]
-
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -229,32 +227,6 @@ class ScanResult:
             yield comparison.to_dict()
 
 
-def _run(function, tasks: list, jobs: int, progress: Progress | None, stage: str, sizes: list[int]):
-    """Map ``function`` over ``tasks`` in ``jobs`` processes (in order), reporting progress."""
-    total, done = sum(sizes), 0
-    if progress:
-        progress(stage, 0, total)
-    if jobs == 1:
-        results = map(function, tasks)
-        pool = None
-    else:
-        pool = ProcessPoolExecutor(jobs)
-        results = pool.map(function, tasks)
-    try:
-        for size, result in zip(sizes, results, strict=True):
-            done += size
-            if progress:
-                progress(stage, done, total)
-            yield result
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-
-
-def _chunks(items: Sequence, size: int) -> list[Sequence]:
-    return [items[start : start + size] for start in range(0, len(items), size)]
-
-
 def _union_find_clusters(pairs: list[Comparison], articles: dict[str, Article]) -> list[Cluster]:
     parent: dict[str, str] = {}
 
@@ -340,10 +312,10 @@ def scan(
     settings = settings or Settings()
     jobs = jobs or os.cpu_count() or 1
     files, skipped = discover(root, max_bytes)
-    file_chunks = _chunks(files, max(1, min(64, len(files) // (jobs * 4))))  # a few tasks per worker
+    file_chunks = chunks(files, max(1, min(64, len(files) // (jobs * 4))))  # a few tasks per worker
     signed: list[Signed] = []
     tasks = [(chunk, settings, max_bytes) for chunk in file_chunks]
-    for chunk_signed, chunk_skipped in _run(
+    for chunk_signed, chunk_skipped in map_chunks(
         _load_and_sign, tasks, jobs, progress, "reading", [len(c) for c in file_chunks]
     ):
         signed.extend(chunk_signed)
@@ -371,12 +343,12 @@ def scan(
             boilerplate[item.article.id] = [tuple(map(int, span)) for span in item.block_spans[flags]]
     # in blocks of both articles' positions, so that a worker's cache of prepared articles keeps hitting
     pair_list = sorted((tuple(map(int, p)) for p in found.pairs), key=lambda p: (p[0] // 256, p[1] // 256, p))
-    pair_chunks = _chunks(pair_list, 32)
+    pair_chunks = chunks(pair_list, 32)
     align_tasks = [
         (chunk, {k: articles[k] for pair in chunk for k in pair}, settings) for chunk in pair_chunks
     ]
     derived: list[Comparison] = []
-    for chunk_results in _run(
+    for chunk_results in map_chunks(
         _align_pairs, align_tasks, jobs, progress, "aligning", [len(c) for c in pair_chunks]
     ):
         for comparison in chunk_results:

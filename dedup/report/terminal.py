@@ -15,9 +15,10 @@ from dedup.model import Comparison, Side
 if TYPE_CHECKING:
     from dedup.bench.pan import PanReport
     from dedup.bench.paraphrase import MsrpReport
+    from dedup.bench.sweep import SweepReport
     from dedup.scan import ScanResult
 
-__all__ = ["render_comparison", "render_pan", "render_msrp", "render_scan", "most_derived"]
+__all__ = ["render_comparison", "render_pan", "render_msrp", "render_scan", "render_sweep", "most_derived"]
 
 _KIND_STYLE = {"verbatim": "bold green", "rewrite": "bold yellow"}
 
@@ -79,6 +80,49 @@ def render_msrp(report: MsrpReport, console: Console) -> None:
         table.add_row(split, *(f"{scores[key]:.4f}" for key in ("accuracy", "precision", "recall", "f1")))
     console.print(table)
     console.print(f"best threshold on train (accuracy): {report.best_on_train}")
+
+
+_EXTRA_LABELS = {
+    "candidates_per_document": "cand/doc",
+    "seconds": "s",
+    "bands": "b",
+    "rows": "r",
+    "granularity": "gran",
+}
+
+
+def render_sweep(report: SweepReport, console: Console) -> None:
+    """One table per swept parameter (tune and report scores side by side), then the recommendation."""
+    console.print(
+        f"{report.data}: {report.tune_pairs} pairs to tune, {report.report_pairs} to report ({report.split}); "
+        f"{report.seconds:.1f} s",
+        highlight=False,
+    )
+    for sweep in report.sweeps:
+        measure = "character spans, PAN measures" if sweep.measure == "spans" else "pair labels"
+        table = Table(title=f"{sweep.parameter} ({measure})", title_justify="left")
+        table.add_column("value", justify="right")
+        for part in ("tune", "report"):
+            for column in ("P", "R", "F1"):
+                table.add_column(f"{part} {column}", justify="right")
+        extras = list(sweep.tune[0].extra) if sweep.tune else []
+        for name in extras:
+            table.add_column(_EXTRA_LABELS.get(name, name), justify="right")
+        for tune, held in zip(sweep.tune, sweep.report, strict=True):
+            marks = ("*" if tune.value == sweep.chosen else "") + ("°" if tune.value == sweep.current else "")
+            scores = [f"{x:.3f}" for p in (tune, held) for x in (p.precision, p.recall, p.f1)]
+            table.add_row(
+                f"{tune.value:g}{marks}", *scores, *(f"{tune.extra[name]:.3g}" for name in extras),
+                style="bold" if tune.value == sweep.chosen else None,
+            )  # fmt: skip
+        console.print(table)
+        console.print(f"  * chosen {sweep.chosen:g} ({sweep.rule}); ° configured", highlight=False)
+    if report.skipped:
+        console.print(
+            f"[yellow]{len(report.skipped)} pair(s) skipped[/]: {report.skipped[0][0]}: {report.skipped[0][1]}"
+        )
+    chosen = ", ".join(f"{s.parameter}={s.chosen:g}" for s in report.sweeps)
+    console.print(f"recommended: {chosen}", highlight=False)
 
 
 def most_derived(result: ScanResult, limit: int) -> list[tuple[str, float, str]]:
