@@ -10,7 +10,9 @@ numpy, so 100k articles take seconds. A share of articles are derived from an ea
 - ``excerpted``: two to four consecutive sentences of the original inside a new article.
 
 Writes ``articles-NNN.jsonl`` shards (``id``, ``text``, ``date``) and ``truth.jsonl`` (one line per derived article:
-``derived``, ``source``, ``kind``, and character spans ``derived_start/end``, ``source_start/end``).
+``derived``, ``source``, ``kind``, and character spans ``derived_start/end``, ``source_start/end``), and the same
+truth as labelled pairs for ``dedup bench sweep`` in ``pairs.jsonl`` (README format: ``a``, ``b``, ``label``,
+``spans``, ``kind``), with as many unrelated pairs of two originals as negatives.
 
     .venv/bin/python benchmarks/synth.py --articles 100000 --out /tmp/synth
 """
@@ -152,6 +154,36 @@ def _source_texts(folder: Path) -> Iterator[str]:
         yield path.read_text(encoding="utf-8", errors="replace")
 
 
+def _write_pairs(path: Path, truths: list[dict], originals: list[str], shard: int, rng) -> None:
+    """The truth as labelled pairs (``dedup bench sweep`` format), plus as many pairs of two originals."""
+
+    def ref(article_id: str) -> str:
+        return f"articles-{int(article_id[1:]) // shard:03d}.jsonl#{article_id}"
+
+    lines = []
+    for t in truths:
+        spans = [[t["derived_start"], t["derived_end"], t["source_start"], t["source_end"]]]
+        record = {
+            "a": ref(t["derived"]),
+            "b": ref(t["source"]),
+            "label": 1,
+            "spans": spans,
+            "kind": t["kind"],
+        }
+        lines.append(json.dumps(record))
+    for _ in range(len(truths) if len(originals) > 1 else 0):
+        first, second = rng.choice(len(originals), size=2, replace=False)
+        record = {
+            "a": ref(originals[first]),
+            "b": ref(originals[second]),
+            "label": 0,
+            "spans": [],
+            "kind": "none",
+        }
+        lines.append(json.dumps(record))
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=10_000)
@@ -163,13 +195,18 @@ def main() -> None:
     markov = Markov(_source_texts(args.source))
     args.out.mkdir(parents=True, exist_ok=True)
     shards: dict[int, list[str]] = {}
+    truths, originals = [], []
     with open(args.out / "truth.jsonl", "w", encoding="utf-8") as truth_file:
         for number, (record, truth) in enumerate(generate(markov, args.articles, args.seed)):
             shards.setdefault(number // args.shard, []).append(json.dumps(record))
             if truth:
                 truth_file.write(json.dumps(truth) + "\n")
+                truths.append(truth)
+            else:
+                originals.append(record["id"])
     for shard, lines in shards.items():
         (args.out / f"articles-{shard:03d}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _write_pairs(args.out / "pairs.jsonl", truths, originals, args.shard, np.random.default_rng(args.seed))
     print(f"{args.articles:,} articles in {args.out}")
 
 

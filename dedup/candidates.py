@@ -20,7 +20,16 @@ import numpy as np
 
 from dedup.errors import SettingsError
 
-__all__ = ["lsh_parameters", "band_keys", "Candidates", "candidate_pairs", "boilerplate_blocks", "s_curve"]
+__all__ = [
+    "lsh_parameters",
+    "band_keys",
+    "Candidates",
+    "candidate_pairs",
+    "partition_keys",
+    "merge_candidates",
+    "boilerplate_blocks",
+    "s_curve",
+]
 
 
 def s_curve(similarity: np.ndarray | float, bands: int, rows: int) -> np.ndarray | float:
@@ -93,6 +102,8 @@ def candidate_pairs(
     pairs nobody. Counting shared buckets separates reuse (many windows agree, in many bands) from
     documents that merely share a topic (a chance collision or two).
     """
+    if not keys.size:
+        return Candidates(np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64))
     flat_docs = window_docs[np.repeat(np.arange(keys.shape[0]), keys.shape[1])]
     flat_keys = keys.ravel()
     order = np.lexsort((flat_docs, flat_keys))
@@ -117,6 +128,34 @@ def candidate_pairs(
     keep = shared >= min_shared
     codes, shared = codes[keep], shared[keep]
     return Candidates(np.stack([codes // _PAIR_BASE, codes % _PAIR_BASE], axis=1), shared)
+
+
+def partition_keys(
+    keys: np.ndarray, window_docs: np.ndarray, parts: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``(keys, documents)`` of every ``(window, band)`` entry, split into ``parts`` by ``key % parts``.
+
+    Every bucket lies wholly in one part, so :func:`candidate_pairs` over each part (keys as one column)
+    and :func:`merge_candidates` of the results equal :func:`candidate_pairs` over all keys: the shuffle of a
+    distributed scan.
+    """
+    flat_keys = keys.ravel()
+    flat_docs = window_docs[np.repeat(np.arange(keys.shape[0]), keys.shape[1])]
+    which = flat_keys % np.uint64(parts)
+    return [(flat_keys[which == p].reshape(-1, 1), flat_docs[which == p]) for p in range(parts)]
+
+
+def merge_candidates(parts: list[Candidates], min_shared: int) -> Candidates:
+    """Candidates found in disjoint sets of buckets, with their shared buckets summed, at ``min_shared``."""
+    codes = np.concatenate(
+        [c.pairs[:, 0] * _PAIR_BASE + c.pairs[:, 1] for c in parts] or [np.zeros(0, np.int64)]
+    )
+    counts = np.concatenate([c.shared for c in parts] or [np.zeros(0, np.int64)])
+    unique, inverse = np.unique(codes, return_inverse=True)
+    shared = np.bincount(inverse, weights=counts, minlength=len(unique)).astype(np.int64)
+    keep = shared >= min_shared
+    unique, shared = unique[keep], shared[keep]
+    return Candidates(np.stack([unique // _PAIR_BASE, unique % _PAIR_BASE], axis=1).astype(np.int64), shared)
 
 
 def boilerplate_blocks(full_keys: np.ndarray, block_docs: np.ndarray, min_docs: int) -> np.ndarray:

@@ -6,8 +6,10 @@ Exit codes: 0 success, 1 an unexpected failure, 2 bad input or usage (a file tha
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -136,10 +138,18 @@ def show(
     sys.stdout.write(_load(article, max_bytes).text)
 
 
+class Engine(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
 @app.command()
 def scan(
-    directory: Annotated[
-        Path, typer.Argument(help="A folder of articles (.txt .md .html .htm .jsonl), recursive.")
+    sources: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Folders of articles (.txt .md .html .htm .jsonl, recursive) or files, e.g. JSONL shards."
+        ),
     ],
     jsonl: Annotated[
         Path | None, typer.Option("--jsonl", help="Write one line per derived pair here.")
@@ -150,22 +160,47 @@ def scan(
     html: Annotated[
         Path | None, typer.Option("--html", help="Write index.html and a page per pair here.")
     ] = None,
+    engine: Annotated[
+        Engine, typer.Option(help="local: processes on this machine; dask: tasks on a Dask cluster.")
+    ] = Engine.local,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler address (tcp://host:8786); default: a LocalCluster of --jobs workers."
+        ),
+    ] = None,
     config: ConfigOption = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
 ) -> None:
-    """Find every pair of articles in a folder that share passages, with clusters and boilerplate.
+    """Find every pair of articles that share passages, with clusters and boilerplate.
 
     Bad files are skipped and listed with their reason; the scan exits 0 when it completed.
     Example: dedup scan corpora/ --jsonl pairs.jsonl
     """
-    from dedup.scan import scan as scan_corpus
-
-    if not directory.exists():
-        _fail(InputError(str(directory), "no such file or directory"))
+    missing = [source for source in sources if not source.exists()]
+    if missing:
+        _fail(InputError(str(missing[0]), "no such file or directory"))
+    if scheduler and engine is not Engine.dask:
+        _fail(DedupError("--scheduler needs --engine dask"))
     settings = _settings(config)
     with _progress(disabled=quiet) as progress:
         report = _by_stage(progress)
-        result = scan_corpus(directory, settings=settings, jobs=jobs, max_bytes=max_bytes, progress=report)
+        try:
+            if engine is Engine.dask:
+                from dedup.dask_engine import scan as scan_corpus
+
+                result = scan_corpus(
+                    sources, settings=settings, scheduler=scheduler, workers=jobs or os.cpu_count() or 1,
+                    max_bytes=max_bytes, progress=report,
+                )  # fmt: skip
+            else:
+                from dedup.scan import scan as scan_corpus
+
+                result = scan_corpus(
+                    sources, settings=settings, jobs=jobs, max_bytes=max_bytes, progress=report
+                )
+        except DedupError as error:
+            _fail(error)
     if jsonl is not None:
         with open(jsonl, "w", encoding="utf-8") as handle:
             for record in result.pair_records():

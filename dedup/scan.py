@@ -7,7 +7,7 @@ never stops the scan. Every candidate pair is verified by the same comparer as `
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +16,7 @@ import numpy as np
 from dedup.align import Comparer, comparison_of
 from dedup.articles import ARTICLE_SUFFIXES, Article, iter_articles
 from dedup.attribution import derivation_graph
-from dedup.candidates import band_keys, boilerplate_blocks, candidate_pairs, lsh_parameters
+from dedup.candidates import Candidates, band_keys, boilerplate_blocks, candidate_pairs, lsh_parameters
 from dedup.errors import InputError
 from dedup.model import Comparison
 from dedup.parallel import Progress, chunks, map_chunks
@@ -143,7 +143,7 @@ def read_file(path: Path, max_bytes: int) -> tuple[list[Article], list[Skipped]]
     return articles, skipped
 
 
-def _load_and_sign(task: tuple[Sequence[Path], Settings, int]) -> tuple[list[Signed], list[Skipped]]:
+def load_and_sign(task: tuple[Sequence[Path], Settings, int]) -> tuple[list[Signed], list[Skipped]]:
     paths, settings, max_bytes = task
     signed, skipped = [], []
     for path in paths:
@@ -300,47 +300,68 @@ def _without_boilerplate(
     return comparison_of(a, b, kept, settings, with_ids=True, credits=credits)
 
 
-def scan(
-    root: Path,
-    *,
-    settings: Settings | None = None,
-    jobs: int | None = None,
-    max_bytes: int = 5 * 1024 * 1024,
-    progress: Progress | None = None,
-) -> ScanResult:
-    """Scan ``root`` (a directory or one file) for articles that share passages."""
-    settings = settings or Settings()
-    jobs = jobs or os.cpu_count() or 1
-    files, skipped = discover(root, max_bytes)
-    file_chunks = chunks(files, max(1, min(64, len(files) // (jobs * 4))))  # a few tasks per worker
-    signed: list[Signed] = []
-    tasks = [(chunk, settings, max_bytes) for chunk in file_chunks]
-    for chunk_signed, chunk_skipped in map_chunks(
-        _load_and_sign, tasks, jobs, progress, "reading", [len(c) for c in file_chunks]
-    ):
-        signed.extend(chunk_signed)
-        skipped.extend(chunk_skipped)
-    articles = [s.article for s in signed]
-    by_id = {a.id: a for a in articles}
-    window_counts = [len(s.keys) for s in signed]
+def discover_all(roots: Sequence[Path], max_bytes: int) -> tuple[list[Path], list[Skipped]]:
+    """:func:`discover` over several roots (folders, files, JSONL shards), each file once."""
+    files: list[Path] = []
+    skipped: list[Skipped] = []
+    for root in roots:
+        found, bad = discover(root, max_bytes)
+        files += [path for path in found if path not in files]
+        skipped += bad
+    return files, skipped
+
+
+def sign_tasks(files: Sequence[Path], settings: Settings, max_bytes: int, workers: int) -> list[tuple]:
+    """The reading-and-signing tasks for ``files``: a few per worker, at most 64 files each."""
+    return [
+        (chunk, settings, max_bytes) for chunk in chunks(files, max(1, min(64, len(files) // (workers * 4))))
+    ]
+
+
+def local_candidates(signed: Sequence[Signed], settings: Settings) -> Candidates:
+    """Candidate pairs (indices into ``signed``) from all band keys at once, in this process."""
     bands = lsh_bands(settings)[0]
     keys = np.concatenate([s.keys for s in signed]) if signed else np.zeros((0, bands), dtype=np.uint64)
-    window_docs = np.repeat(np.arange(len(signed)), window_counts)
-    found = candidate_pairs(
+    window_docs = np.repeat(np.arange(len(signed)), [len(s.keys) for s in signed])
+    return candidate_pairs(
         keys, window_docs, max_bucket_docs=settings.max_bucket_docs, min_shared=settings.min_shared_buckets
     )
+
+
+def _boilerplate(signed: Sequence[Signed], settings: Settings) -> dict[str, list[tuple[int, int]]]:
     block_counts = [len(s.block_keys) for s in signed]
     block_keys = np.concatenate([s.block_keys for s in signed]) if signed else np.zeros(0, dtype=np.uint64)
     block_docs = np.repeat(np.arange(len(signed)), block_counts)
     flags_all = boilerplate_blocks(block_keys, block_docs, settings.boilerplate_docs)
-    if progress:
-        progress("finding candidates", 1, 1)
     offsets = np.r_[0, np.cumsum(block_counts)]
     boilerplate: dict[str, list[tuple[int, int]]] = {}
     for index, item in enumerate(signed):
         flags = flags_all[offsets[index] : offsets[index + 1]]
         if flags.any():
             boilerplate[item.article.id] = [tuple(map(int, span)) for span in item.block_spans[flags]]
+    return boilerplate
+
+
+Mapper = Callable[..., Iterator]  # map_chunks(function, tasks, jobs, progress, stage, sizes)
+
+
+def finish(
+    signed: Sequence[Signed],
+    skipped: list[Skipped],
+    found: Candidates,
+    settings: Settings,
+    *,
+    jobs: int,
+    progress: Progress | None,
+    mapper: Mapper = map_chunks,
+) -> ScanResult:
+    """From signed articles and their candidate pairs to the result: boilerplate set apart, every candidate
+    verified by the comparer (tasks run by ``mapper``), clusters."""
+    articles = [s.article for s in signed]
+    by_id = {a.id: a for a in articles}
+    boilerplate = _boilerplate(signed, settings)
+    if progress:
+        progress("finding candidates", 1, 1)
     # in blocks of both articles' positions, so that a worker's cache of prepared articles keeps hitting
     pair_list = sorted((tuple(map(int, p)) for p in found.pairs), key=lambda p: (p[0] // 256, p[1] // 256, p))
     pair_chunks = chunks(pair_list, 32)
@@ -348,7 +369,7 @@ def scan(
         (chunk, {k: articles[k] for pair in chunk for k in pair}, settings) for chunk in pair_chunks
     ]
     derived: list[Comparison] = []
-    for chunk_results in map_chunks(
+    for chunk_results in mapper(
         _align_pairs, align_tasks, jobs, progress, "aligning", [len(c) for c in pair_chunks]
     ):
         for comparison in chunk_results:
@@ -359,3 +380,25 @@ def scan(
         articles, derived, boilerplate, _union_find_clusters(derived, by_id), skipped, len(pair_list),
         settings.as_dict(),
     )  # fmt: skip
+
+
+def scan(
+    root: Path | Sequence[Path],
+    *,
+    settings: Settings | None = None,
+    jobs: int | None = None,
+    max_bytes: int = 5 * 1024 * 1024,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """Scan ``root`` (a directory, a file, or several of them) for articles that share passages."""
+    settings = settings or Settings()
+    jobs = jobs or os.cpu_count() or 1
+    files, skipped = discover_all([root] if isinstance(root, Path) else root, max_bytes)
+    tasks = sign_tasks(files, settings, max_bytes, jobs)
+    signed: list[Signed] = []
+    for chunk_signed, chunk_skipped in map_chunks(
+        load_and_sign, tasks, jobs, progress, "reading", [len(t[0]) for t in tasks]
+    ):
+        signed.extend(chunk_signed)
+        skipped.extend(chunk_skipped)
+    return finish(signed, skipped, local_candidates(signed, settings), settings, jobs=jobs, progress=progress)

@@ -8,7 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from dedup.candidates import band_keys, candidate_pairs, lsh_parameters, s_curve
+from dedup.candidates import (
+    band_keys,
+    candidate_pairs,
+    lsh_parameters,
+    merge_candidates,
+    partition_keys,
+    s_curve,
+)
 from dedup.cli import app
 from dedup.scan import scan
 from dedup.settings import Settings
@@ -179,3 +186,26 @@ def test_candidate_pairs_equal_the_definition(windows, max_bucket_docs, min_shar
     expected = sorted(pair for pair, count in shared.items() if count >= min_shared)
     found = candidate_pairs(keys, docs, max_bucket_docs=max_bucket_docs, min_shared=min_shared)
     assert [tuple(p) for p in found.pairs.tolist()] == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 9), st.integers(0, 9)), min_size=1, max_size=60),
+    st.integers(1, 5),
+    st.integers(2, 4),
+    st.integers(1, 3),
+)
+def test_candidates_shuffled_by_key_equal_candidates_over_all_keys(
+    windows, parts, max_bucket_docs, min_shared
+):
+    """The distributed engine's shuffle: candidates per key partition, merged, change nothing."""
+    docs = np.array([d for d, _, _ in windows])
+    keys = np.array([[k1, 100 + k2] for _, k1, k2 in windows], dtype=np.uint64)
+    whole = candidate_pairs(keys, docs, max_bucket_docs=max_bucket_docs, min_shared=min_shared)
+    per_part = [
+        candidate_pairs(part_keys, part_docs, max_bucket_docs=max_bucket_docs, min_shared=1)
+        for part_keys, part_docs in partition_keys(keys, docs, parts)
+    ]
+    merged = merge_candidates(per_part, min_shared)
+    assert merged.pairs.tolist() == whole.pairs.tolist()
+    assert merged.shared.tolist() == whole.shared.tolist()

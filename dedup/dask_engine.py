@@ -1,0 +1,152 @@
+"""``dedup scan --engine dask``: the scan's pipeline as tasks on a Dask distributed cluster.
+
+The stages are those of :func:`dedup.scan.scan`, with the same functions, so the results are the same:
+
+1. reading and signing: one task per chunk of files (every worker must see the files);
+2. the shuffle: each chunk's band keys are split by ``key % partitions`` in its task, and one task per
+   partition finds the candidate pairs of its buckets (:func:`dedup.candidates.partition_keys`); the client
+   sums the shared buckets of each pair over partitions and keeps those at ``min_shared_buckets``;
+3. verification and alignment of candidate pairs in tasks; boilerplate and clusters (union-find) on the
+   client.
+
+Needs the ``dask`` extra (``pip install 'dedup[dask]'``); with no scheduler address a ``LocalCluster`` of
+``workers`` processes is started and stopped around the scan.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dedup.candidates import Candidates, candidate_pairs, merge_candidates, partition_keys
+from dedup.errors import DedupError
+from dedup.parallel import Progress
+from dedup.scan import ScanResult, Signed, discover_all, finish, load_and_sign, sign_tasks
+from dedup.settings import Settings
+
+__all__ = ["scan", "cluster_client"]
+
+
+@contextmanager
+def cluster_client(scheduler: str | None, workers: int) -> Iterator[Any]:
+    """A ``distributed.Client`` of the cluster at ``scheduler``, or of a new ``LocalCluster``."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise DedupError("the dask engine needs dask: pip install 'dedup[dask]'") from None
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except OSError as error:
+            raise DedupError(f"cannot reach the Dask scheduler at {scheduler} ({error})") from None
+        with client:
+            yield client
+        return
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def _gather_in_order(
+    client: Any, futures: list, sizes: list[int], progress: Progress | None, stage: str
+) -> list:
+    from distributed import as_completed
+
+    size_of = {future.key: size for future, size in zip(futures, sizes, strict=True)}
+    done, total = 0, sum(sizes)
+    if progress:
+        progress(stage, 0, total)
+    for future in as_completed(futures):
+        done += size_of[future.key]
+        if progress:
+            progress(stage, done, total)
+    return client.gather(futures)
+
+
+class _DaskMapper:
+    """:func:`dedup.parallel.map_chunks` on a cluster: the same call, tasks run by the workers."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def __call__(
+        self,
+        function: Callable,
+        tasks: list,
+        jobs: int,
+        progress: Progress | None,
+        stage: str,
+        sizes: list[int],
+    ) -> Iterator:
+        futures = self.client.map(function, tasks, pure=False)
+        yield from _gather_in_order(self.client, futures, sizes, progress, stage)
+
+
+def _count(chunk: tuple[list[Signed], list]) -> int:
+    return len(chunk[0])
+
+
+def _partitions(chunk: tuple[list[Signed], list], offset: int, parts: int, bands: int) -> list:
+    signed = chunk[0]
+    keys = np.concatenate([s.keys for s in signed]) if signed else np.zeros((0, bands), dtype=np.uint64)
+    docs = offset + np.repeat(np.arange(len(signed)), [len(s.keys) for s in signed])
+    return partition_keys(keys, docs, parts)
+
+
+def _partition_candidates(pieces: list[tuple[np.ndarray, np.ndarray]], settings: Settings) -> Candidates:
+    keys = np.concatenate([k for k, _ in pieces]) if pieces else np.zeros((0, 1), dtype=np.uint64)
+    docs = np.concatenate([d for _, d in pieces]) if pieces else np.zeros(0, dtype=np.int64)
+    return candidate_pairs(keys, docs, max_bucket_docs=settings.max_bucket_docs, min_shared=1)
+
+
+def scan(
+    root: Path | Sequence[Path],
+    *,
+    settings: Settings | None = None,
+    scheduler: str | None = None,
+    workers: int = 2,
+    partitions: int | None = None,
+    max_bytes: int = 5 * 1024 * 1024,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """:func:`dedup.scan.scan` on a Dask cluster (``scheduler`` address, or a local one of ``workers``)."""
+    from dedup.scan import lsh_bands
+
+    settings = settings or Settings()
+    files, skipped = discover_all([root] if isinstance(root, Path) else root, max_bytes)
+    with cluster_client(scheduler, workers) as client:
+        slots = max(1, sum(client.nthreads().values()))
+        parts = partitions or 2 * slots
+        tasks = sign_tasks(files, settings, max_bytes, slots)
+        sizes = [len(t[0]) for t in tasks]
+        signed_futures = client.map(load_and_sign, tasks, pure=False)
+        chunks = _gather_in_order(client, signed_futures, sizes, progress, "reading")
+        offsets = np.r_[0, np.cumsum([_count(c) for c in chunks])][:-1].tolist()
+        bands = lsh_bands(settings)[0]
+        split = [
+            client.submit(_partitions, future, offset, parts, bands, pure=False)
+            for future, offset in zip(signed_futures, offsets, strict=True)
+        ]
+        per_partition = [
+            client.submit(
+                _partition_candidates,
+                [client.submit(operator.getitem, s, p, pure=False) for s in split],
+                settings,
+            )
+            for p in range(parts)
+        ]
+        found = merge_candidates(client.gather(per_partition), settings.min_shared_buckets)
+        signed = [s for chunk_signed, _ in chunks for s in chunk_signed]
+        skipped += [s for _, chunk_skipped in chunks for s in chunk_skipped]
+        return finish(
+            signed, skipped, found, settings, jobs=slots, progress=progress, mapper=_DaskMapper(client)
+        )
