@@ -220,15 +220,18 @@ def scan(
 index_app = typer.Typer(help="A persistent index of articles (one SQLite file).", no_args_is_help=True)
 app.add_typer(index_app, name="index")
 
-DEFAULT_INDEX = Path("dedup-index.sqlite")
-IndexOption = Annotated[Path, typer.Option("--index", help="The index file (SQLite).")]
+DEFAULT_INDEX = "dedup-index.sqlite"
+IndexOption = Annotated[
+    str,
+    typer.Option("--index", help="The index: a SQLite file, or redis://HOST:PORT/DB (shared by clients)."),
+]
 
 
-def _open_index(path: Path, create: bool, settings: Settings | None = None):
-    from dedup.index import Index
+def _open_index(location: str, create: bool, settings: Settings | None = None):
+    from dedup.index import open_index
 
     try:
-        return Index(path, settings, create=create)
+        return open_index(location, settings, create=create)
     except DedupError as error:
         _fail(error)
 

@@ -1,5 +1,9 @@
 """The persistent index: articles and their window band keys in one SQLite file (no server, no pickle).
 
+:class:`ArticleIndex` holds what every index does the same way (idempotent adds, queries verified by the
+comparer); :class:`Index` keeps it in SQLite, :class:`dedup.redis_index.RedisIndex` in Redis.
+:func:`open_index` picks one by its location (a file path, or ``redis://host:port/db``).
+
 Adding is incremental and idempotent: an article is keyed by its id and the SHA-256 of its text, so adding
 the same content again changes nothing, and each article is committed in its own transaction (WAL
 journal), so an add interrupted by Ctrl-C or ``kill -9`` leaves every article committed before it usable.
@@ -12,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -26,7 +31,16 @@ from dedup.model import Comparison
 from dedup.scan import lsh_bands, sign, signature_scheme
 from dedup.settings import Settings
 
-__all__ = ["Index", "IndexError_", "IndexStats", "AddResult", "FORMAT"]
+__all__ = [
+    "ArticleIndex",
+    "Index",
+    "IndexError_",
+    "IndexStats",
+    "AddResult",
+    "FORMAT",
+    "open_index",
+    "signature_meta",
+]
 
 FORMAT = "dedup-index/1"
 
@@ -35,7 +49,8 @@ class IndexError_(DedupError):  # noqa: N801 - "IndexError" would shadow the bui
     """The index file is missing, broken, or was built with other parameters."""
 
 
-def _signature_meta(settings: Settings) -> dict[str, str]:
+def signature_meta(settings: Settings) -> dict[str, str]:
+    """What an index records and checks: its format, the signature scheme and the LSH bands."""
     bands, rows = lsh_bands(settings)
     return {
         "format": FORMAT,
@@ -63,6 +78,114 @@ class AddResult:
     replaced: int
 
 
+def versions() -> dict[str, str]:
+    return {"dedup_version": version("dedup"), "datasketch_version": version("datasketch")}
+
+
+def check_meta(where: str, stored: dict[str, str], settings: Settings) -> None:
+    """Refuse an index built with other signature parameters."""
+    for key, value in signature_meta(settings).items():
+        if stored.get(key) != value:
+            raise IndexError_(
+                f"{where} was built with {key} = {stored.get(key)}, but these settings give {value}; "
+                "use the settings it was built with, or build a new index"
+            )
+
+
+class ArticleIndex(ABC):
+    """Articles with the LSH buckets of their windows; a query aligns the articles sharing enough buckets.
+
+    Two articles share a bucket when, in one band, some window of each has the same rows. Use as a context
+    manager, or call :meth:`close`.
+    """
+
+    settings: Settings
+
+    def __enter__(self) -> ArticleIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def stored_digest(self, article_id: str) -> str | None:
+        """The SHA-256 of the indexed text under ``article_id``, or ``None``."""
+
+    @abstractmethod
+    def store(self, batch: list[tuple[Article, str, bool]]) -> None:
+        """Write ``(article, sha256, replaces an indexed one)`` items; each item all or nothing."""
+
+    @abstractmethod
+    def remove(self, article_id: str) -> bool:
+        """Remove one article; ``False`` if the index does not hold it."""
+
+    @abstractmethod
+    def stats(self) -> IndexStats: ...
+
+    @abstractmethod
+    def get(self, article_id: str) -> Article | None: ...
+
+    @abstractmethod
+    def ids(self) -> Iterator[str]: ...
+
+    @abstractmethod
+    def candidates(self, article: Article, limit: int) -> list[tuple[str, int]]:
+        """Indexed articles sharing at least ``min_shared_buckets`` buckets with ``article``:
+        ``(id, shared buckets)``, most first, then by id."""
+
+    batch_size = 1  # articles written together (a store may commit a batch at once)
+
+    def add(self, articles: Iterable[Article]) -> AddResult:
+        """Add articles (committed in batches of :attr:`batch_size`). Same id and same text: nothing changes."""
+        added = unchanged = replaced = 0
+        batch: list[tuple[Article, str, bool]] = []
+        for article in articles:
+            if any(item[0].id == article.id for item in batch):  # the same id twice: the later one wins
+                self.store(batch)
+                batch = []
+            digest = hashlib.sha256(article.text.encode("utf-8")).hexdigest()
+            stored = self.stored_digest(article.id)
+            if stored == digest:
+                unchanged += 1
+                continue
+            batch.append((article, digest, stored is not None))
+            added, replaced = added + (stored is None), replaced + (stored is not None)
+            if len(batch) >= self.batch_size:
+                self.store(batch)
+                batch = []
+        if batch:
+            self.store(batch)
+        return AddResult(added, unchanged, replaced)
+
+    def query(self, article: Article, top: int = 10) -> list[Comparison]:
+        """The indexed articles that share passages with ``article``, most derived first."""
+        comparer = Comparer(self.settings)
+        found = []
+        for article_id, _ in self.candidates(article, limit=2 * top):  # most shared buckets first
+            other = self.get(article_id)
+            if other is None:
+                continue
+            comparison = comparer(article, other)
+            if comparison.passages:
+                found.append(comparison)
+        found.sort(key=lambda c: (-c.a.derived_fraction, c.b.id or ""))
+        return found[:top]
+
+
+def open_index(
+    location: str | Path, settings: Settings | None = None, *, create: bool = True
+) -> ArticleIndex:
+    """The index at ``location``: ``redis://host:port/db`` (the ``redis`` extra) or a SQLite file path."""
+    if str(location).startswith(("redis://", "rediss://", "unix://")):
+        from dedup.redis_index import RedisIndex
+
+        return RedisIndex(str(location), settings, create=create)
+    return Index(location, settings, create=create)
+
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
@@ -75,8 +198,8 @@ CREATE INDEX IF NOT EXISTS buckets_by_article ON buckets (article_id);
 """
 
 
-class Index:
-    """An index of articles in a SQLite file. Use as a context manager, or call :meth:`close`."""
+class Index(ArticleIndex):
+    """An index of articles in one SQLite file."""
 
     def __init__(self, path: str | Path, settings: Settings | None = None, *, create: bool = True) -> None:
         self.path = Path(path)
@@ -95,63 +218,47 @@ class Index:
         self._check_meta()
 
     def _check_meta(self) -> None:
-        expected = _signature_meta(self.settings)
         stored = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
         if not stored:
-            versions = {"dedup_version": version("dedup"), "datasketch_version": version("datasketch")}
             with self.db:
-                self.db.executemany("INSERT INTO meta VALUES (?, ?)", [*expected.items(), *versions.items()])
-            return
-        for key, value in expected.items():
-            if stored.get(key) != value:
-                raise IndexError_(
-                    f"{self.path} was built with {key} = {stored.get(key)}, but these settings give {value}; "
-                    "use the settings it was built with, or build a new index"
+                self.db.executemany(
+                    "INSERT INTO meta VALUES (?, ?)",
+                    [*signature_meta(self.settings).items(), *versions().items()],
                 )
-
-    def __enter__(self) -> Index:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+            return
+        check_meta(str(self.path), stored, self.settings)
 
     def close(self) -> None:
         self.db.close()
 
-    def add(self, articles: Iterable[Article]) -> AddResult:
-        """Add articles; each is committed on its own. Same id and same text: nothing changes."""
-        added = unchanged = replaced = 0
-        for article in articles:
-            digest = hashlib.sha256(article.text.encode("utf-8")).hexdigest()
-            row = self.db.execute("SELECT sha256 FROM articles WHERE id = ?", (article.id,)).fetchone()
-            if row and row[0] == digest:
-                unchanged += 1
-                continue
-            keys = sign(article, self.settings).keys.ravel().view(np.int64)
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                if row:
-                    self.db.execute("DELETE FROM buckets WHERE article_id = ?", (article.id,))
-                self.db.execute(
-                    "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (article.id, digest, article.path, article.text, article.title, article.date, article.source,
-                     article.url, article.encoding),
-                )  # fmt: skip
-                self.db.executemany(
-                    "INSERT INTO buckets VALUES (?, ?)", ((int(k), article.id) for k in np.unique(keys))
-                )
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            if row:
-                replaced += 1
-            else:
-                added += 1
-        return AddResult(added, unchanged, replaced)
+    def stored_digest(self, article_id: str) -> str | None:
+        row = self.db.execute("SELECT sha256 FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def store(self, batch: list[tuple[Article, str, bool]]) -> None:
+        for article, digest, replace in batch:
+            self._store_one(article, digest, replace)
+
+    def _store_one(self, article: Article, digest: str, replace: bool) -> None:
+        keys = sign(article, self.settings).keys.ravel().view(np.int64)
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            if replace:
+                self.db.execute("DELETE FROM buckets WHERE article_id = ?", (article.id,))
+            self.db.execute(
+                "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (article.id, digest, article.path, article.text, article.title, article.date, article.source,
+                 article.url, article.encoding),
+            )  # fmt: skip
+            self.db.executemany(
+                "INSERT INTO buckets VALUES (?, ?)", ((int(k), article.id) for k in np.unique(keys))
+            )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     def remove(self, article_id: str) -> bool:
-        """Remove one article; ``False`` if the index does not hold it."""
         with self.db:
             self.db.execute("BEGIN")
             self.db.execute("DELETE FROM buckets WHERE article_id = ?", (article_id,))
@@ -175,7 +282,6 @@ class Index:
             yield article_id
 
     def candidates(self, article: Article, limit: int) -> list[tuple[str, int]]:
-        """Indexed articles sharing LSH buckets with ``article``: ``(id, shared buckets)``, most first."""
         keys = [int(k) for k in np.unique(sign(article, self.settings).keys.ravel().view(np.int64))]
         if not keys:
             return []
@@ -191,17 +297,3 @@ class Index:
             (article.id, self.settings.min_shared_buckets, limit),
         ).fetchall()
         return [(article_id, shared) for article_id, shared in rows]
-
-    def query(self, article: Article, top: int = 10) -> list[Comparison]:
-        """The indexed articles that share passages with ``article``, most derived first."""
-        comparer = Comparer(self.settings)
-        found = []
-        for article_id, _ in self.candidates(article, limit=2 * top):  # most shared buckets first
-            other = self.get(article_id)
-            if other is None:
-                continue
-            comparison = comparer(article, other)
-            if comparison.passages:
-                found.append(comparison)
-        found.sort(key=lambda c: (-c.a.derived_fraction, c.b.id or ""))
-        return found[:top]

@@ -21,7 +21,7 @@ from dedup.errors import InputError
 from dedup.model import Comparison
 from dedup.parallel import Progress, chunks, map_chunks
 from dedup.settings import Settings
-from dedup.signatures import SignatureScheme, feature_hashes, features, window_signatures
+from dedup.signatures import SignatureScheme, Windows, feature_hashes, features, window_signatures
 
 __all__ = [
     "Skipped",
@@ -33,6 +33,7 @@ __all__ = [
     "sign",
     "signature_scheme",
     "lsh_bands",
+    "windows_of",
 ]
 
 
@@ -104,6 +105,11 @@ class Signed:
     keys: np.ndarray  # (n_windows, bands) uint64
     block_keys: np.ndarray  # (n_blocks,) uint64: a block's whole signature, for boilerplate
     block_spans: np.ndarray  # (n_blocks, 2) int64
+
+
+def windows_of(text: str, settings: Settings) -> Windows:
+    """The MinHash rows of a text's windows and blocks under the settings' signature scheme."""
+    return window_signatures(feature_hashes(features(text).words), signature_scheme(settings))
 
 
 def sign(article: Article, settings: Settings) -> Signed:

@@ -34,9 +34,8 @@ from dedup.bench.pan_measures import Annotation, score
 from dedup.candidates import band_keys, candidate_pairs, lsh_parameters
 from dedup.errors import SettingsError
 from dedup.parallel import Progress, chunks, map_chunks
-from dedup.scan import signature_scheme
+from dedup.scan import windows_of
 from dedup.settings import CONSTRAINTS, Settings
-from dedup.signatures import feature_hashes, features, window_signatures
 
 __all__ = ["GRIDS", "DEFAULT_PARAMETERS", "Point", "Sweep", "SweepReport", "run", "with_value", "choose"]
 
@@ -280,8 +279,7 @@ def _matching_sweeps(
 
 def _sign_texts(task: tuple[Sequence[str], Settings]) -> list[np.ndarray]:
     texts, settings = task
-    scheme = signature_scheme(settings)
-    return [window_signatures(feature_hashes(features(text).words), scheme).signatures for text in texts]
+    return [windows_of(text, settings).signatures for text in texts]
 
 
 def _best_window_jaccard(first: np.ndarray, second: np.ndarray) -> float:

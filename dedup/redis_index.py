@@ -1,0 +1,185 @@
+"""The index in Redis, shared by many clients: ``--index redis://host:port/db`` (the ``redis`` extra).
+
+The LSH tables are datasketch's Redis storage: a ``MinHashLSH`` with the scan's bands and rows whose keys are
+the articles' windows (``id`` + ``\\x1f`` + window number, as bytes; ``prepickle=False``, so nothing in Redis is
+pickled). In the same database, under ``dedup:``:
+
+- ``dedup:meta`` (hash): format, signature scheme, LSH bands, dedup and datasketch versions;
+- ``dedup:article:<id>`` (hash): SHA-256, text and metadata, window count, bucket count and the window
+  signatures (raw little-endian ``uint32``);
+- ``dedup:ids`` (set) and ``dedup:buckets`` (counter) for statistics;
+- ``dedup:adding`` (hash ``id -> windows``): adds in progress. Articles are written in batches: the
+  windows go into the LSH tables, then the batch's records become visible in one ``MULTI``/``EXEC``;
+  windows left by an add that was killed are removed when the index is next opened for adding.
+
+Two articles share a bucket when, in one band, a window of each has the same rows: the same count the SQLite
+index keeps, so both answer queries alike.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+import numpy as np
+
+from dedup.articles import Article
+from dedup.index import ArticleIndex, IndexError_, IndexStats, check_meta, signature_meta, versions
+from dedup.scan import lsh_bands, signature_scheme, windows_of
+from dedup.settings import Settings
+
+__all__ = ["RedisIndex"]
+
+_PREFIX = "dedup:"
+_FIELDS = ("id", "path", "text", "title", "date", "source", "url", "encoding")
+_SEPARATOR = b"\x1f"
+
+
+class RedisIndex(ArticleIndex):
+    """An index of articles in one Redis database."""
+
+    def __init__(self, url: str, settings: Settings | None = None, *, create: bool = True) -> None:
+        try:
+            import redis
+            from datasketch import LeanMinHash, MinHashLSH
+            from redis.connection import parse_url
+        except ImportError:
+            raise IndexError_("a Redis index needs the redis client: pip install 'dedup[redis]'") from None
+        self.url, self.settings = url, settings or Settings()
+        self._lean = LeanMinHash
+        try:
+            self.db = redis.Redis.from_url(url)
+            stored = {k.decode(): v.decode() for k, v in self.db.hgetall(_PREFIX + "meta").items()}
+        except (redis.exceptions.RedisError, ValueError) as error:
+            raise IndexError_(f"cannot use the Redis index at {url} ({error})") from None
+        if not stored:
+            if not create:
+                raise IndexError_(
+                    f"{url}: no dedup index there; create one with: dedup index add ARTICLES --index {url}"
+                )
+            self.db.hset(_PREFIX + "meta", mapping={**signature_meta(self.settings), **versions()})
+        else:
+            check_meta(url, stored, self.settings)
+        self.bands, self.rows = lsh_bands(self.settings)
+        self.seed = signature_scheme(self.settings).seed
+        storage = {"type": "redis", "basename": (_PREFIX + "lsh").encode(), "redis": parse_url(url)}
+        self.lsh = MinHashLSH(
+            num_perm=self.settings.num_perm,
+            params=(self.bands, self.rows),
+            storage_config=storage,
+            prepickle=False,
+        )
+        if create:
+            self._drop_unfinished()
+
+    def close(self) -> None:
+        self.db.close()
+
+    @staticmethod
+    def _window_keys(article_id: str, windows: int) -> list[bytes]:
+        return [article_id.encode() + _SEPARATOR + str(w).encode() for w in range(windows)]
+
+    def _remove_windows(self, article_id: str, windows: int) -> None:
+        with self.lsh.deletion_session() as session:
+            for key in self._window_keys(article_id, windows):
+                if key in self.lsh:
+                    session.remove(key)
+
+    def _drop_unfinished(self) -> None:
+        """Remove the windows of adds that were interrupted (their articles never became visible)."""
+        for article_id, windows in self.db.hgetall(_PREFIX + "adding").items():
+            self._remove_windows(article_id.decode(), int(windows))
+            self.db.hdel(_PREFIX + "adding", article_id)
+
+    def stored_digest(self, article_id: str) -> str | None:
+        digest = self.db.hget(_PREFIX + "article:" + article_id, "sha256")
+        return digest.decode() if digest is not None else None
+
+    batch_size = 200  # one pipeline of LSH inserts and one MULTI/EXEC of records per batch
+
+    def store(self, batch: list[tuple[Article, str, bool]]) -> None:
+        for article, _, replace in batch:
+            if replace:
+                self._remove_article(article.id)
+        signatures = [windows_of(article.text, self.settings).signatures for article, _, _ in batch]
+        self.db.hset(
+            _PREFIX + "adding", mapping={a.id: len(s) for (a, _, _), s in zip(batch, signatures, strict=True)}
+        )
+        with self.lsh.insertion_session() as session:
+            for (article, _, _), rows in zip(batch, signatures, strict=True):
+                for key, row in zip(self._window_keys(article.id, len(rows)), rows, strict=True):
+                    lean = self._lean(seed=self.seed, hashvalues=row, scheme="affine32")
+                    session.insert(key, lean, check_duplication=False)
+        with self.db.pipeline(transaction=True) as pipe:
+            for (article, digest, _), rows in zip(batch, signatures, strict=True):
+                buckets = self._bucket_count(rows)
+                record = {
+                    "sha256": digest, "windows": len(rows), "buckets": buckets,
+                    "signatures": rows.astype("<u4").tobytes(),
+                    **{name: getattr(article, name) for name in _FIELDS if getattr(article, name) is not None},
+                }  # fmt: skip
+                pipe.hset(_PREFIX + "article:" + article.id, mapping=record)
+                pipe.sadd(_PREFIX + "ids", article.id)
+                pipe.incrby(_PREFIX + "buckets", buckets)
+            pipe.hdel(_PREFIX + "adding", *(article.id for article, _, _ in batch))
+            pipe.execute()
+
+    def _bucket_count(self, signatures: np.ndarray) -> int:
+        """Distinct (band, rows) buckets of an article's windows, as the SQLite index counts them."""
+        return sum(len(set(self._band_hashes(signatures, band))) for band in range(self.bands))
+
+    def _band_hashes(self, signatures: np.ndarray, band: int) -> list[bytes]:
+        start, end = self.lsh.hashranges[band]
+        # the bucket key datasketch itself computes for these rows (MinHashLSH has no public name for it)
+        return [self.lsh._H(row[start:end]) for row in signatures]
+
+    def _remove_article(self, article_id: str) -> bool:
+        key = _PREFIX + "article:" + article_id
+        windows, buckets = self.db.hmget(key, "windows", "buckets")
+        if windows is None:
+            return False
+        with self.db.pipeline(transaction=True) as pipe:
+            pipe.delete(key)
+            pipe.srem(_PREFIX + "ids", article_id)
+            pipe.decrby(_PREFIX + "buckets", int(buckets))
+            pipe.hset(_PREFIX + "adding", article_id, int(windows))
+            pipe.execute()
+        self._remove_windows(article_id, int(windows))
+        self.db.hdel(_PREFIX + "adding", article_id)
+        return True
+
+    def remove(self, article_id: str) -> bool:
+        return self._remove_article(article_id)
+
+    def stats(self) -> IndexStats:
+        meta = {k.decode(): v.decode() for k, v in self.db.hgetall(_PREFIX + "meta").items()}
+        return IndexStats(self.db.scard(_PREFIX + "ids"), int(self.db.get(_PREFIX + "buckets") or 0), meta)
+
+    def get(self, article_id: str) -> Article | None:
+        values = self.db.hmget(_PREFIX + "article:" + article_id, *_FIELDS)
+        if values[0] is None:
+            return None
+        return Article(*(v.decode() if v is not None else None for v in values))
+
+    def ids(self) -> Iterator[str]:
+        yield from sorted(member.decode() for member in self.db.smembers(_PREFIX + "ids"))
+
+    def candidates(self, article: Article, limit: int) -> list[tuple[str, int]]:
+        signatures = windows_of(article.text, self.settings).signatures
+        shared: Counter[str] = Counter()
+        for band in range(self.bands):
+            hashes = sorted(set(self._band_hashes(signatures, band)))
+            if not hashes:
+                continue
+            for members in self.lsh.hashtables[band].getmany(*hashes):
+                shared.update({member.rpartition(_SEPARATOR)[0].decode() for member in members})
+        shared.pop(article.id, None)
+        ranked = sorted(
+            (
+                (article_id, count)
+                for article_id, count in shared.items()
+                if count >= self.settings.min_shared_buckets
+            ),
+            key=lambda item: (-item[1], item[0]),
+        )
+        return ranked[:limit]

@@ -1,0 +1,176 @@
+"""The Redis index against a real redis-server (Debian's; .ci/run installs it) bound to 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+from dedup.articles import Article, read_article
+from dedup.cli import app
+from dedup.index import Index, IndexError_, open_index
+from dedup.settings import Settings
+
+from .conftest import CORPORA, SEED_A, SEED_B
+from .textgen import article
+
+pytest.importorskip("redis", reason="the redis extra is part of the test install")
+REDIS_SERVER = shutil.which("redis-server")
+pytestmark = pytest.mark.skipif(
+    REDIS_SERVER is None, reason="needs redis-server (apt-get install redis-server)"
+)
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def redis_port(tmp_path_factory):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    folder = tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen(
+        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    import redis
+
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.exceptions.ConnectionError:
+            time.sleep(0.05)
+    yield port
+    server.terminate()
+    server.wait(10)
+
+
+@pytest.fixture
+def redis_url(redis_port):
+    import redis
+
+    redis.Redis(port=redis_port).flushall()
+    return f"redis://127.0.0.1:{redis_port}/0"
+
+
+def _corpus() -> list[Article]:
+    """Originals, whole copies, excerpts and unrelated articles."""
+    articles = [Article(id=f"orig{i}", path=f"orig{i}", text=article(i, 16)) for i in range(6)]
+    for i in range(6):
+        paragraphs = articles[i].text.split("\n\n")
+        excerpt = article(50 + i, 6) + "\n" + "\n\n".join(paragraphs[2:5])
+        articles += [
+            Article(id=f"copy{i}", path=f"copy{i}", text="Update:\n\n" + articles[i].text),
+            Article(id=f"excerpt{i}", path=f"excerpt{i}", text=excerpt),
+            Article(id=f"other{i}", path=f"other{i}", text=article(100 + i, 12)),
+        ]
+    return articles
+
+
+def test_redis_and_sqlite_indexes_answer_alike(redis_url, tmp_path):
+    corpus = _corpus()
+    with open_index(redis_url) as shared, Index(tmp_path / "index.sqlite") as local:
+        assert shared.add(corpus) == local.add(corpus)
+        assert shared.stats().articles == local.stats().articles == len(corpus)
+        assert shared.stats().windows == local.stats().windows  # the same buckets, counted the same way
+        assert list(shared.ids()) == list(local.ids())
+        for probe in corpus:
+            assert shared.candidates(probe, 50) == local.candidates(probe, 50)
+            assert [m.to_dict() for m in shared.query(probe, 5)] == [
+                m.to_dict() for m in local.query(probe, 5)
+            ]
+        assert {m.b.id for m in shared.query(corpus[0], 5)} >= {"copy0", "excerpt0"}
+        assert shared.get("orig3") == local.get("orig3")
+
+
+def test_redis_adding_is_idempotent_replaces_and_removes(redis_url):
+    with open_index(redis_url) as index:
+        first = index.add(_corpus()[:4])
+        again = index.add(_corpus()[:4])
+        changed = index.add([Article(id="orig0", path="orig0", text=article(99, 16))])
+        assert (first.added, again.unchanged, changed.replaced) == (4, 4, 1)
+        assert index.get("orig0").text == article(99, 16) and index.stats().articles == 4
+        windows = index.stats().windows
+        assert index.remove("orig0") and not index.remove("orig0")
+        assert index.stats().articles == 3 and index.stats().windows < windows
+        assert all(article_id != "orig0" for article_id, _ in index.candidates(_corpus()[0], 50))
+
+
+def test_redis_index_refuses_other_signature_parameters_and_a_missing_index(redis_url, redis_port):
+    open_index(redis_url).close()
+    with pytest.raises(IndexError_, match="num_perm"):
+        open_index(redis_url, Settings(num_perm=64))
+    with pytest.raises(IndexError_, match="no dedup index there"):
+        open_index(f"redis://127.0.0.1:{redis_port}/3", create=False)
+
+
+_KILLED_ADD = """
+import os, signal, sys
+sys.path.insert(0, {tests!r})
+from textgen import article
+from dedup.articles import Article
+from dedup.redis_index import RedisIndex
+
+RedisIndex.batch_size = 3
+count = RedisIndex._bucket_count
+
+def killed_while_committing(self, rows):
+    # the third batch's windows are in the LSH tables; its records are not written yet
+    if self._batches == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return count(self, rows)
+
+def store(self, batch, original=RedisIndex.store):
+    original(self, batch)
+    self._batches += 1
+
+RedisIndex._bucket_count = killed_while_committing
+RedisIndex.store = store
+RedisIndex._batches = 0
+RedisIndex({url!r}).add(Article(id=f"doc{{i}}", path=f"doc{{i}}", text=article(i)) for i in range(12))
+"""
+
+
+def test_a_redis_add_killed_mid_batch_leaves_no_half_article(redis_url):
+    script = _KILLED_ADD.format(tests=str(CORPORA.parent / "tests"), url=redis_url)
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert completed.returncode == -9, completed.stderr.decode()
+    with open_index(redis_url) as index:  # opening to add removes the killed batch's windows
+        assert list(index.ids()) == [f"doc{i}" for i in range(6)]
+        window_keys = {key.rpartition(b"\x1f")[0].decode() for key in index.lsh.keys}
+        assert window_keys == set(index.ids())
+        assert index.add(Article(id=f"doc{i}", path=f"doc{i}", text=article(i)) for i in range(12)).added == 6
+        assert index.stats().articles == 12
+
+
+def test_cli_index_and_query_on_redis_match_sqlite(redis_url, tmp_path):
+    sqlite = str(tmp_path / "news.sqlite")
+    for location in (redis_url, sqlite):
+        added = runner.invoke(app, ["index", "add", str(CORPORA), "--index", location, "--json", "-q"])
+        assert added.exit_code == 0, added.output
+        assert json.loads(added.stdout)["added"] == 2
+    found = [
+        json.loads(runner.invoke(app, ["query", str(SEED_A), "--index", location, "--json"]).stdout)
+        for location in (redis_url, sqlite)
+    ]
+    assert found[0] == found[1] and [m["b"]["id"] for m in found[0]["matches"]] == [str(SEED_B)]
+    stats = json.loads(runner.invoke(app, ["index", "stats", "--index", redis_url, "--json"]).stdout)
+    assert stats["articles"] == 2 and stats["meta"]["format"] == "dedup-index/1"
+    assert read_article(SEED_B).text == open_index(redis_url).get(str(SEED_B)).text
+
+
+def test_an_unreachable_redis_is_exit_code_2():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens here once the probe closes
+    result = runner.invoke(app, ["index", "stats", "--index", f"redis://127.0.0.1:{port}/0"])
+    assert result.exit_code == 2 and "cannot use the Redis index" in result.stderr
