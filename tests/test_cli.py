@@ -131,3 +131,14 @@ def test_a_bad_settings_file_is_a_clear_error(tmp_path, content, message):
     config.write_text(content)
     result = runner.invoke(app, ["compare", str(SEED_A), str(SEED_B), "--config", str(config)])
     assert result.exit_code == 2 and message in result.stderr
+
+
+def test_the_cli_imports_heavy_and_optional_libraries_only_when_a_command_needs_them():
+    """`dedup --help` stays fast: dask, redis, matplotlib, scikit-learn and datasketch load lazily."""
+    import subprocess
+    import sys
+
+    heavy = ("dask", "distributed", "redis", "matplotlib", "sklearn", "datasketch", "trafilatura")
+    code = f"import sys, dedup.cli; print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == ""

@@ -265,3 +265,14 @@ def test_clough_stevenson_pairs_each_answer_with_its_tasks_source():
     assert len(data.pairs) == 95 and not data.skipped
     assert sum(p.derived for p in data.pairs) == sum(p.kind != "non" for p in data.pairs) == 57
     assert all(Path(p.b.path).name == f"orig_task{Path(p.a.path).stem[-1]}.txt" for p in data.pairs)
+
+
+def test_labelled_pairs_read_shards_above_the_scan_size_limit(tmp_path):
+    """A scan skips files above 5 MB; a labelled set names its articles, so its shards are read whole."""
+    filler = [{"id": f"f{k}", "text": "word " * 200_000} for k in range(6)]  # about 6 MB
+    records = [{"id": "x", "text": article(1)}, {"id": "y", "text": article(2)}, *filler]
+    (tmp_path / "big.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    assert (tmp_path / "big.jsonl").stat().st_size > 5 * 1024 * 1024
+    (tmp_path / "pairs.csv").write_text("a,b,label\nbig.jsonl#x,big.jsonl#y,0\n", encoding="utf-8")
+    (pair,) = load_pairs(tmp_path / "pairs.csv").pairs
+    assert pair.a.text == article(1) and pair.b.text == article(2)

@@ -189,7 +189,8 @@ def load_pairs(path: Path) -> LabelledData:
                 raise DedupError(f"{where}: span {[a_start, a_end, b_start, b_end]} lies outside the texts")
         pairs.append(LabelledPair(a, b, derived, spans, split_name, str(record.get("kind") or "")))
     if not pairs:
-        raise DedupError(f"{path}: no labelled pair could be read")
+        reason = f" (first: {skipped[0][0]}: {skipped[0][1]})" if skipped else ""
+        raise DedupError(f"{path}: no labelled pair could be read{reason}")
     return LabelledData(str(path), pairs, skipped)
 
 
@@ -243,6 +244,11 @@ def _jsonl_records(path: Path) -> Iterator[tuple[int, dict]]:
         yield number, record
 
 
+# Articles a labelled file names are read whatever their size: the scan's limit guards against stray giant
+# files in a folder, while JSONL shards of thousands of articles are what labelled sets are made of.
+_LABELLED_MAX_BYTES = 1 << 32
+
+
 class _Resolver:
     """Articles by reference, relative to a folder; a JSONL file is read once for all its ids."""
 
@@ -255,10 +261,11 @@ class _Resolver:
         name, _, wanted = ref.partition("#") if ".jsonl#" in ref.lower() else (ref, "", "")
         path = Path(name) if Path(name).is_absolute() else self.folder / name
         if not wanted:
-            return read_article(path)
+            return read_article(path, max_bytes=_LABELLED_MAX_BYTES)
         if path not in self._files and path not in self._errors:
             try:
-                self._files[path] = {a.id: a for a in iter_articles(path) if isinstance(a, Article)}
+                articles = iter_articles(path, max_bytes=_LABELLED_MAX_BYTES)
+                self._files[path] = {a.id: a for a in articles if isinstance(a, Article)}
             except InputError as error:
                 self._errors[path] = error
         if path in self._errors:

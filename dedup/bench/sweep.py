@@ -128,6 +128,7 @@ class Sweep:
             "rule": self.rule,
             "tune": [p.to_dict() for p in self.tune],
             "report": [p.to_dict() for p in self.report],
+            **({"similarities": self.similarities} if self.similarities else {}),
         }
 
 

@@ -53,10 +53,15 @@ def plot_sweeps(report: SweepReport, folder: Path, prefix: str = "sweep") -> lis
 
 def _precision_recall(axis, sweep: Sweep) -> None:
     for points, colour, label in ((sweep.tune, _TUNE, "tune"), (sweep.report, _REPORT, "report")):
-        axis.plot([p.recall for p in points], [p.precision for p in points], "o-", color=colour, label=label)
-    for points, marker in ((sweep.tune, "*"), (sweep.report, "X")):
+        ordered = sorted(points, key=lambda p: (p.recall, -p.precision))
+        axis.plot(
+            [p.recall for p in ordered], [p.precision for p in ordered], "o-", color=colour, label=label
+        )
+    for points, marker, label in ((sweep.tune, "*", "chosen (tune)"), (sweep.report, "X", "chosen (report)")):
         chosen = sweep.at(points, sweep.chosen)
-        axis.plot(chosen.recall, chosen.precision, marker, color=_CHOSEN, markersize=14, zorder=5)
+        axis.plot(
+            chosen.recall, chosen.precision, marker, color=_CHOSEN, markersize=14, zorder=5, label=label
+        )
     chosen = sweep.at(sweep.tune, sweep.chosen)
     axis.annotate(
         f"{sweep.parameter} = {sweep.chosen:g}", (chosen.recall, chosen.precision),
