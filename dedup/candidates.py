@@ -112,16 +112,12 @@ def candidate_pairs(
     sorted_keys, sorted_docs = sorted_keys[distinct], sorted_docs[distinct]  # one entry per (key, document)
     starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
     sizes = np.diff(np.r_[starts, len(sorted_keys)])
-    two = starts[sizes == 2]  # most shared buckets hold two documents: pair them without a Python loop
-    found = [sorted_docs[two] * _PAIR_BASE + sorted_docs[two + 1]]
-    for start, size in zip(
-        starts[(sizes > 2) & (sizes <= max_bucket_docs)],
-        sizes[(sizes > 2) & (sizes <= max_bucket_docs)],
-        strict=True,
-    ):
-        docs = sorted_docs[start : start + size]
+    found = []
+    # buckets of one size at a time, all at once: a (buckets, size) matrix of documents, paired by triu indices
+    for size in np.unique(sizes[(sizes >= 2) & (sizes <= max_bucket_docs)]).tolist():
+        members = sorted_docs[starts[sizes == size][:, None] + np.arange(size)]
         first, second = np.triu_indices(size, k=1)
-        found.append(docs[first] * _PAIR_BASE + docs[second])
+        found.append((members[:, first] * _PAIR_BASE + members[:, second]).ravel())
     if not sum(len(f) for f in found):
         return Candidates(np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64))
     codes, shared = np.unique(np.concatenate(found), return_counts=True)

@@ -167,11 +167,11 @@ class RedisIndex(ArticleIndex):
     def candidates(self, article: Article, limit: int) -> list[tuple[str, int]]:
         signatures = windows_of(article.text, self.settings).signatures
         shared: Counter[str] = Counter()
-        for band in range(self.bands):
-            hashes = sorted(set(self._band_hashes(signatures, band)))
-            if not hashes:
-                continue
-            for members in self.lsh.hashtables[band].getmany(*hashes):
+        with self.db.pipeline(transaction=False) as pipe:  # every band's buckets in one round trip
+            for band in range(self.bands):
+                for bucket in set(self._band_hashes(signatures, band)):
+                    pipe.smembers(self.lsh.hashtables[band].redis_key(bucket))
+            for members in pipe.execute():
                 shared.update({member.rpartition(_SEPARATOR)[0].decode() for member in members})
         shared.pop(article.id, None)
         ranked = sorted(

@@ -85,8 +85,30 @@ class Features:
     ends: np.ndarray
 
 
+_ASCII_WORD = np.zeros(256, dtype=np.int8)
+for _range in (b"az", b"AZ", b"09", b"__"):
+    _ASCII_WORD[_range[0] : _range[1] + 1] = 1
+
+
+def _ascii_features(text: str) -> Features:
+    """:func:`features` of ASCII text, with word boundaries found in numpy (``\\w+`` runs)."""
+    lowered = text.lower()
+    edges = np.diff(
+        np.r_[np.int8(0), _ASCII_WORD[np.frombuffer(lowered.encode("ascii"), np.uint8)], np.int8(0)]
+    )
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    stop = _stop_words()
+    words = [lowered[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    keep = [i for i, word in enumerate(words) if word not in stop and not word.isdigit()]
+    return Features([words[i] for i in keep], starts[keep], ends[keep])
+
+
 def features(text: str) -> Features:
     """Folded content words of ``text`` in order; CJK text gives overlapping character bigrams."""
+    return _ascii_features(text) if text.isascii() else _unicode_features(text)
+
+
+def _unicode_features(text: str) -> Features:
     norm = normalize(text)
     stop = _stop_words()
     words, starts, ends = [], [], []

@@ -69,3 +69,13 @@ def test_bad_schemes_raise():
         SignatureScheme(num_perm=0)
     with pytest.raises(SettingsError, match="block"):
         SignatureScheme(block=1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=300))
+def test_ascii_features_found_in_numpy_equal_the_general_path(text):
+    from dedup.signatures import _ascii_features, _unicode_features
+
+    fast, general = _ascii_features(text), _unicode_features(text)
+    assert fast.words == general.words
+    assert fast.starts.tolist() == general.starts.tolist() and fast.ends.tolist() == general.ends.tolist()
