@@ -16,7 +16,15 @@ import numpy as np
 from dedup.align import Comparer, comparison_of
 from dedup.articles import ARTICLE_SUFFIXES, Article, iter_articles
 from dedup.attribution import derivation_graph
-from dedup.candidates import Candidates, band_keys, boilerplate_blocks, candidate_pairs, lsh_parameters
+from dedup.candidates import (
+    Candidates,
+    band_keys,
+    boilerplate_blocks,
+    candidate_pairs,
+    lsh_parameters,
+    merge_candidates,
+    partition_keys,
+)
 from dedup.errors import InputError
 from dedup.model import Comparison
 from dedup.parallel import Progress, chunks, map_chunks
@@ -324,14 +332,19 @@ def sign_tasks(files: Sequence[Path], settings: Settings, max_bytes: int, worker
     ]
 
 
+_KEY_PARTS = 8  # buckets grouped one key partition at a time: the sort's working memory is an eighth
+
+
 def local_candidates(signed: Sequence[Signed], settings: Settings) -> Candidates:
-    """Candidate pairs (indices into ``signed``) from all band keys at once, in this process."""
+    """Candidate pairs (indices into ``signed``), found in this process one key partition at a time."""
     bands = lsh_bands(settings)[0]
     keys = np.concatenate([s.keys for s in signed]) if signed else np.zeros((0, bands), dtype=np.uint64)
     window_docs = np.repeat(np.arange(len(signed)), [len(s.keys) for s in signed])
-    return candidate_pairs(
-        keys, window_docs, max_bucket_docs=settings.max_bucket_docs, min_shared=settings.min_shared_buckets
-    )
+    found = [
+        candidate_pairs(part_keys, part_docs, max_bucket_docs=settings.max_bucket_docs, min_shared=1)
+        for part_keys, part_docs in partition_keys(keys, window_docs, _KEY_PARTS)
+    ]
+    return merge_candidates(found, settings.min_shared_buckets)
 
 
 def _boilerplate(signed: Sequence[Signed], settings: Settings) -> dict[str, list[tuple[int, int]]]:
