@@ -82,6 +82,16 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
     return str(best), best.encoding
 
 
+def _open_error(label: str, error: OSError) -> InputError:
+    if isinstance(error, FileNotFoundError):
+        return InputError(label, "no such file (or a broken symbolic link)")
+    if isinstance(error, IsADirectoryError):
+        return InputError(label, "is a directory, not an article")
+    if isinstance(error, PermissionError):
+        return InputError(label, "permission denied")
+    return InputError(label, f"cannot be read ({error.strerror or error})")
+
+
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
     label = str(path)
     try:
@@ -89,14 +99,75 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
         if size > max_bytes:
             raise InputError(label, f"file is {size:,} bytes, above the limit of {max_bytes:,} bytes")
         return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(label, "no such file (or a broken symbolic link)") from None
-    except IsADirectoryError:
-        raise InputError(label, "is a directory, not an article") from None
-    except PermissionError:
-        raise InputError(label, "permission denied") from None
     except OSError as error:
-        raise InputError(label, f"cannot be read ({error.strerror or error})") from None
+        raise _open_error(label, error) from None
+
+
+_CHUNK = 1 << 20
+
+
+def _lines(handle, limit: int) -> Iterator[tuple[int, bytes | None, int]]:
+    """``(number, line, size)`` of a binary file, never holding more than ``limit`` bytes of one line:
+    a longer line is skipped to its end and given as ``None``."""
+    number = 0
+    while True:
+        line = handle.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield number, line, len(line)
+            continue
+        size = len(line)
+        while line and not line.endswith(b"\n"):
+            line = handle.readline(_CHUNK)
+            size += len(line)
+        yield number, None, size
+
+
+def _jsonl_articles(path: Path, max_bytes: int) -> Iterator[Article | InputError]:
+    """The articles of a JSON Lines file, read line by line: ``max_bytes`` limits each article, not the file.
+
+    JSON Lines is UTF-8 by definition: a first line that is not (or holds NUL bytes) makes the whole file
+    unreadable; a later one is a bad line.
+    """
+    label = str(path)
+    try:
+        with open(path, "rb") as handle:
+            yield from _parse_jsonl(handle, label, max_bytes)
+    except OSError as error:
+        raise _open_error(label, error) from None
+
+
+def _parse_jsonl(handle, label: str, max_bytes: int) -> Iterator[Article | InputError]:
+    found = False
+    for number, raw, size in _lines(handle, max_bytes):
+        where = f"{label} line {number}"
+        if raw is None:
+            yield InputError(where, f"{size:,} bytes, above the limit of {max_bytes:,} bytes per article")
+            continue
+        if number == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8) :]
+        if not raw.strip():
+            continue
+        try:
+            if b"\x00" in raw:
+                raise UnicodeDecodeError("utf-8", raw, 0, 1, "NUL byte")
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            if not found:
+                raise InputError(label, "binary, or not UTF-8 (JSON Lines files must be UTF-8)") from None
+            yield InputError(where, "not UTF-8 (JSON Lines files must be UTF-8)")
+            continue
+        try:
+            yield _from_record(json.loads(line), label, number, "utf-8")
+            found = True
+        except json.JSONDecodeError as error:
+            yield InputError(where, f"invalid JSON ({error.msg})")
+        except InputError as error:
+            yield error
+    if not found:
+        raise InputError(label, "no article in this JSONL file")
 
 
 def _require_text(text: str, path: str) -> str:
@@ -136,22 +207,10 @@ def iter_articles(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> It
     suffix = path.suffix.lower()
     if suffix not in ARTICLE_SUFFIXES:
         raise InputError(label, f"unsupported file type {suffix or '(none)'}; use .txt .md .html .htm .jsonl")
-    text, encoding = decode(_read_bytes(path, max_bytes), label)
     if suffix == ".jsonl":
-        found = False
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                yield _from_record(json.loads(line), label, number, encoding)
-                found = True
-            except json.JSONDecodeError as error:
-                yield InputError(f"{label} line {number}", f"invalid JSON ({error.msg})")
-            except InputError as error:
-                yield error
-        if not found:
-            raise InputError(label, "no article in this JSONL file")
+        yield from _jsonl_articles(path, max_bytes)
         return
+    text, encoding = decode(_read_bytes(path, max_bytes), label)
     if suffix in HTML_SUFFIXES:
         text = _html_text(text, label)
     yield Article(id=label, path=label, text=_require_text(text, label), encoding=encoding)

@@ -31,7 +31,9 @@ app = typer.Typer(
 EXIT_BAD_INPUT = 2
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")]
-MaxBytesOption = Annotated[int, typer.Option("--max-bytes", help="Refuse files larger than this.", min=1)]
+MaxBytesOption = Annotated[
+    int, typer.Option("--max-bytes", help="Refuse files (in JSONL: articles) larger than this.", min=1)
+]
 
 
 def _fail(error: DedupError) -> NoReturn:

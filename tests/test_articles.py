@@ -123,3 +123,36 @@ def test_gb18030_chinese_text_is_decoded(tmp_path):
     path.write_bytes(text.encode("gb18030"))
     article = read_article(path)
     assert (article.text, article.encoding) == (text, "gb18030")
+
+
+def test_a_jsonl_feed_is_limited_per_article_not_as_a_whole(tmp_path):
+    """A shard larger than the limit is read; an article line above it is skipped, the next ones kept."""
+    feed = tmp_path / "feed.jsonl"
+    lines = [json.dumps({"id": f"a{k}", "text": "Short article text. " * 5}) for k in range(30)]
+    lines.insert(3, json.dumps({"id": "huge", "text": "x" * 5000}))
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert feed.stat().st_size > 2000
+    items = list(iter_articles(feed, max_bytes=2000))
+    articles = [i for i in items if not isinstance(i, InputError)]
+    errors = [i for i in items if isinstance(i, InputError)]
+    assert [a.id for a in articles] == [f"a{k}" for k in range(30)]
+    assert [e.path for e in errors] == [f"{feed} line 4"] and "per article" in errors[0].reason
+
+
+def test_a_jsonl_line_without_end_is_skipped_without_being_held(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_bytes(json.dumps({"id": "ok", "text": "Fine text."}).encode() + b"\n" + b"y" * 3_000_000)
+    items = list(iter_articles(feed, max_bytes=1000))
+    assert items[0].id == "ok"
+    assert isinstance(items[1], InputError) and "3,000,000 bytes" in items[1].reason
+
+
+def test_a_binary_or_non_utf8_jsonl_file_is_refused_whole(tmp_path):
+    binary = tmp_path / "blob.jsonl"
+    binary.write_bytes(b"\x00\x01\x02\xff" * 500)
+    with pytest.raises(InputError, match="not UTF-8"):
+        list(iter_articles(binary))
+    latin = tmp_path / "latin.jsonl"
+    latin.write_bytes('{"id": "x", "text": "caf\u00e9 cr\u00e8me"}\n'.encode("cp1252"))
+    with pytest.raises(InputError, match="JSON Lines files must be UTF-8"):
+        list(iter_articles(latin))

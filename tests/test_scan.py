@@ -99,6 +99,9 @@ def test_bad_files_are_skipped_with_reasons_and_the_scan_goes_on(tmp_path):
     (tmp_path / "empty.md").write_bytes(b"")
     (tmp_path / "huge.txt").write_text("word " * 1000, encoding="utf-8")
     (tmp_path / "feed.jsonl").write_text('{"id": 1, "text": "fine text here."}\nnot json\n', encoding="utf-8")
+    shard = [{"id": f"s{k}", "text": article(100 + k, 4)} for k in range(12)]  # above 3000 bytes in all
+    shard.append({"id": "s-huge", "text": "word " * 1000})
+    (tmp_path / "shard.jsonl").write_text("".join(json.dumps(r) + "\n" for r in shard), encoding="utf-8")
     os.symlink(tmp_path / "missing.txt", tmp_path / "broken.txt")
     (tmp_path / "sub").mkdir()
     os.symlink(tmp_path, tmp_path / "sub" / "loop")
@@ -107,6 +110,9 @@ def test_bad_files_are_skipped_with_reasons_and_the_scan_goes_on(tmp_path):
     assert "binary" in reasons["binary.txt"]
     assert "empty" in reasons["empty.md"]
     assert "above the limit" in reasons["huge.txt"]
+    assert (tmp_path / "shard.jsonl").stat().st_size > 3000  # a feed is limited per article, not as a whole
+    assert "per article" in reasons["shard.jsonl"]
+    assert {a.id for a in result.articles} >= {f"s{k}" for k in range(12)}
     assert "invalid JSON" in reasons["feed.jsonl"]
     assert "broken symbolic link" in reasons["broken.txt"]
     assert "loop" in reasons["loop"]
