@@ -98,10 +98,14 @@ def accuracy(result, truth: list[dict]) -> dict[str, float]:
     }
 
 
-def index_run(articles: list, truth: list[dict], settings: Settings, queries: int) -> dict[str, float]:
+def index_run(
+    articles: list, truth: list[dict], settings: Settings, queries: int, index_all: bool = False
+) -> dict[str, float]:
+    """Index the originals (or, with ``index_all``, every article but the queried ones), then query derived
+    articles whose source is indexed."""
     by_id = {a.id: a for a in articles}
-    derived = {t["derived"] for t in truth}
-    indexed = [a for a in articles if a.id not in derived]
+    left_out = {t["derived"] for t in (truth[:queries] if index_all else truth)}
+    indexed = [a for a in articles if a.id not in left_out]
     with tempfile.TemporaryDirectory() as folder, Index(Path(folder) / "index.sqlite", settings) as index:
         started = time.perf_counter()
         index.add(indexed)
@@ -128,6 +132,8 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=2000, help="articles for the signature comparison")
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--skip-index", action="store_true")
+    parser.add_argument("--skip-scan", action="store_true", help="only signatures and the index")
+    parser.add_argument("--index-all", action="store_true", help="index every article but the queried ones")
     args = parser.parse_args()
     settings = Settings()
     truth = [
@@ -143,6 +149,11 @@ def main() -> None:
             stages[stage] = time.perf_counter() - last[0]
             last[0] = time.perf_counter()
 
+    if args.skip_scan:
+        articles = _articles(args.folder)
+        report["index"] = index_run(articles, truth, settings, args.queries, args.index_all)
+        _write(report, len(articles), "_index" if args.index_all else "_index_originals")
+        return
     started = time.perf_counter()
     result = scan(args.folder, settings=settings, progress=progress, max_bytes=1 << 30)
     report["scan"] = {
@@ -156,9 +167,13 @@ def main() -> None:
         **accuracy(result, truth),
     }
     if not args.skip_index:
-        report["index"] = index_run(result.articles, truth, settings, args.queries)
+        report["index"] = index_run(result.articles, truth, settings, args.queries, args.index_all)
+    _write(report, len(result.articles))
+
+
+def _write(report: dict, articles: int, suffix: str = "") -> None:
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"scale_{len(result.articles)}.json"
+    out = RESULTS / f"scale_{articles}{suffix}.json"
     out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=1))
 

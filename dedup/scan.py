@@ -239,15 +239,20 @@ class ScanResult:
             yield comparison.to_dict()
 
 
+def _root(parent: dict, x):
+    """The representative of ``x`` in a union-find forest (path halving); new members are their own."""
+    parent.setdefault(x, x)
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
 def _union_find_clusters(pairs: list[Comparison], articles: dict[str, Article]) -> list[Cluster]:
     parent: dict[str, str] = {}
 
     def root(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+        return _root(parent, x)
 
     degree: dict[str, int] = {}
     derived: set[str] = set()  # articles the direction of some pair says were derived from another
@@ -358,6 +363,29 @@ def _boilerplate(signed: Sequence[Signed], settings: Settings) -> dict[str, list
     return boilerplate
 
 
+def _pair_chunks(
+    pairs: list[tuple[int, int]], size: int = 32, largest: int = 256
+) -> list[list[tuple[int, int]]]:
+    """Candidate pairs cut into tasks along their connected components, so that the pairs of an article meet
+    in one task and it is prepared once (a worker keeps prepared articles only for a while); a component of
+    more than ``largest`` pairs is cut into pieces of that size, so no task outgrows the others."""
+    parent: dict[int, int] = {}
+    for a, b in pairs:
+        parent[_root(parent, a)] = _root(parent, b)
+    components: dict[int, list[tuple[int, int]]] = {}
+    for pair in sorted(pairs):
+        components.setdefault(_root(parent, pair[0]), []).append(pair)
+    result: list[list[tuple[int, int]]] = []
+    current: list[tuple[int, int]] = []
+    for component in components.values():  # in order of their first pair
+        for start in range(0, len(component), largest):
+            current += component[start : start + largest]
+            if len(current) >= size:
+                result.append(current)
+                current = []
+    return result + ([current] if current else [])
+
+
 Mapper = Callable[..., Iterator]  # map_chunks(function, tasks, jobs, progress, stage, sizes)
 
 
@@ -378,9 +406,8 @@ def finish(
     boilerplate = _boilerplate(signed, settings)
     if progress:
         progress("finding candidates", 1, 1)
-    # in blocks of both articles' positions, so that a worker's cache of prepared articles keeps hitting
-    pair_list = sorted((tuple(map(int, p)) for p in found.pairs), key=lambda p: (p[0] // 256, p[1] // 256, p))
-    pair_chunks = chunks(pair_list, 32)
+    pair_chunks = _pair_chunks([tuple(map(int, p)) for p in found.pairs])
+    pair_list = [pair for chunk in pair_chunks for pair in chunk]
     align_tasks = [
         (chunk, {k: articles[k] for pair in chunk for k in pair}, settings) for chunk in pair_chunks
     ]

@@ -215,3 +215,31 @@ def test_candidates_shuffled_by_key_equal_candidates_over_all_keys(
     merged = merge_candidates(per_part, min_shared)
     assert merged.pairs.tolist() == whole.pairs.tolist()
     assert merged.shared.tolist() == whole.shared.tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sets(st.tuples(st.integers(0, 40), st.integers(0, 40)).filter(lambda p: p[0] < p[1]), max_size=120))
+def test_alignment_tasks_keep_each_component_together_and_every_pair_once(pairs):
+    from dedup.scan import _pair_chunks
+
+    tasks = _pair_chunks(sorted(pairs), size=8, largest=20)
+    flat = [pair for task in tasks for pair in task]
+    assert sorted(flat) == sorted(pairs)
+    assert all(len(task) < 8 + 20 for task in tasks)
+    task_of = {pair: n for n, task in enumerate(tasks) for pair in task}
+    parent = {}
+
+    def root(x):
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        parent[root(a)] = root(b)
+    components = {}
+    for pair in pairs:
+        components.setdefault(root(pair[0]), set()).add(task_of[pair])
+    sizes = {}
+    for pair in pairs:
+        sizes[root(pair[0])] = sizes.get(root(pair[0]), 0) + 1
+    assert all(len(components[c]) == 1 for c in components if sizes[c] <= 20)
