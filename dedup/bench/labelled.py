@@ -275,7 +275,9 @@ class _Resolver:
         return self._files[path][wanted]
 
 
-def split(data: LabelledData, *, seed: int = 0, test_fraction: float = 0.5) -> tuple[list, list, str]:
+def split(
+    data: LabelledData, *, seed: int = 0, test_fraction: float = 0.5
+) -> tuple[list[LabelledPair], list[LabelledPair], str]:
     """``(tune, report, how)``: the data's own train/test split when every pair has one, else a split seeded
     with ``seed`` that keeps the share of derived pairs (and of each ``kind``) equal in both parts."""
     if all(pair.split is not None for pair in data.pairs):
