@@ -92,6 +92,11 @@ def _groups(keys: np.ndarray, window_docs: np.ndarray) -> Iterator[tuple[np.ndar
             yield windows, docs
 
 
+def _entries(keys: np.ndarray, window_docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every ``(window, band)`` entry as its key and its window's document, flat."""
+    return keys.ravel(), window_docs[np.repeat(np.arange(keys.shape[0]), keys.shape[1])]
+
+
 def candidate_pairs(
     keys: np.ndarray, window_docs: np.ndarray, *, max_bucket_docs: int, min_shared: int
 ) -> Candidates:
@@ -104,8 +109,7 @@ def candidate_pairs(
     """
     if not keys.size:
         return Candidates(np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64))
-    flat_docs = window_docs[np.repeat(np.arange(keys.shape[0]), keys.shape[1])]
-    flat_keys = keys.ravel()
+    flat_keys, flat_docs = _entries(keys, window_docs)
     order = np.lexsort((flat_docs, flat_keys))
     sorted_keys, sorted_docs = flat_keys[order], flat_docs[order]
     distinct = np.r_[True, (sorted_keys[1:] != sorted_keys[:-1]) | (sorted_docs[1:] != sorted_docs[:-1])]
@@ -135,8 +139,7 @@ def partition_keys(
     and :func:`merge_candidates` of the results equal :func:`candidate_pairs` over all keys: the shuffle of a
     distributed scan.
     """
-    flat_keys = keys.ravel()
-    flat_docs = window_docs[np.repeat(np.arange(keys.shape[0]), keys.shape[1])]
+    flat_keys, flat_docs = _entries(keys, window_docs)
     which = flat_keys % np.uint64(parts)
     return [(flat_keys[which == p].reshape(-1, 1), flat_docs[which == p]) for p in range(parts)]
 

@@ -26,7 +26,7 @@ import numpy as np
 from dedup.candidates import Candidates, candidate_pairs, merge_candidates, partition_keys
 from dedup.errors import DedupError
 from dedup.parallel import Progress
-from dedup.scan import ScanResult, Signed, discover_all, finish, load_and_sign, sign_tasks
+from dedup.scan import ScanResult, Signed, discover_all, finish, load_and_sign, sign_tasks, stacked_band_keys
 from dedup.settings import Settings
 
 __all__ = ["scan", "cluster_client"]
@@ -95,11 +95,8 @@ def _count(chunk: tuple[list[Signed], list]) -> int:
     return len(chunk[0])
 
 
-def _partitions(chunk: tuple[list[Signed], list], offset: int, parts: int, bands: int) -> list:
-    signed = chunk[0]
-    keys = np.concatenate([s.keys for s in signed]) if signed else np.zeros((0, bands), dtype=np.uint64)
-    docs = offset + np.repeat(np.arange(len(signed)), [len(s.keys) for s in signed])
-    return partition_keys(keys, docs, parts)
+def _partitions(chunk: tuple[list[Signed], list], offset: int, parts: int, settings: Settings) -> list:
+    return partition_keys(*stacked_band_keys(chunk[0], settings, offset), parts)
 
 
 def _partition_candidates(pieces: list[tuple[np.ndarray, np.ndarray]], settings: Settings) -> Candidates:
@@ -119,8 +116,6 @@ def scan(
     progress: Progress | None = None,
 ) -> ScanResult:
     """:func:`dedup.scan.scan` on a Dask cluster (``scheduler`` address, or a local one of ``workers``)."""
-    from dedup.scan import lsh_bands
-
     settings = settings or Settings()
     files, skipped = discover_all([root] if isinstance(root, Path) else root, max_bytes)
     with cluster_client(scheduler, workers) as client:
@@ -131,9 +126,8 @@ def scan(
         signed_futures = client.map(load_and_sign, tasks, pure=False)
         chunks = _gather_in_order(client, signed_futures, sizes, progress, "reading")
         offsets = np.r_[0, np.cumsum([_count(c) for c in chunks])][:-1].tolist()
-        bands = lsh_bands(settings)[0]
         split = [
-            client.submit(_partitions, future, offset, parts, bands, pure=False)
+            client.submit(_partitions, future, offset, parts, settings, pure=False)
             for future, offset in zip(signed_futures, offsets, strict=True)
         ]
         per_partition = [

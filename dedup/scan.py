@@ -40,6 +40,7 @@ __all__ = [
     "signature_scheme",
     "lsh_bands",
     "windows_of",
+    "stacked_band_keys",
 ]
 
 
@@ -319,13 +320,13 @@ def _without_boilerplate(
 
 def discover_all(roots: Sequence[Path], max_bytes: int) -> tuple[list[Path], list[Skipped]]:
     """:func:`discover` over several roots (folders, files, JSONL shards), each file once."""
-    files: list[Path] = []
+    files: dict[Path, None] = {}  # ordered, and each file once however many roots reach it
     skipped: list[Skipped] = []
     for root in roots:
         found, bad = discover(root, max_bytes)
-        files += [path for path in found if path not in files]
+        files.update(dict.fromkeys(found))
         skipped += bad
-    return files, skipped
+    return list(files), skipped
 
 
 def sign_tasks(files: Sequence[Path], settings: Settings, max_bytes: int, workers: int) -> list[tuple]:
@@ -335,15 +336,23 @@ def sign_tasks(files: Sequence[Path], settings: Settings, max_bytes: int, worker
     ]
 
 
+def stacked_band_keys(
+    signed: Sequence[Signed], settings: Settings, first_doc: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """All windows' band keys, ``(n_windows, bands)``, and each window's document number (from
+    ``first_doc``, in the order of ``signed``)."""
+    bands = lsh_bands(settings)[0]
+    keys = np.concatenate([s.keys for s in signed]) if signed else np.zeros((0, bands), dtype=np.uint64)
+    return keys, first_doc + np.repeat(np.arange(len(signed)), [len(s.keys) for s in signed])
+
+
 def local_candidates(signed: Sequence[Signed], settings: Settings) -> Candidates:
     """Candidate pairs (indices into ``signed``) from all band keys at once, in this process.
 
     (Grouping one key partition at a time, as the Dask engine does, was measured slower and larger at 100k
     articles: every pair sharing a single bucket must then be kept until the partitions are merged.)
     """
-    bands = lsh_bands(settings)[0]
-    keys = np.concatenate([s.keys for s in signed]) if signed else np.zeros((0, bands), dtype=np.uint64)
-    window_docs = np.repeat(np.arange(len(signed)), [len(s.keys) for s in signed])
+    keys, window_docs = stacked_band_keys(signed, settings)
     return candidate_pairs(
         keys, window_docs, max_bucket_docs=settings.max_bucket_docs, min_shared=settings.min_shared_buckets
     )
@@ -407,7 +416,6 @@ def finish(
     if progress:
         progress("finding candidates", 1, 1)
     pair_chunks = _pair_chunks([tuple(map(int, p)) for p in found.pairs])
-    pair_list = [pair for chunk in pair_chunks for pair in chunk]
     align_tasks = [
         (chunk, {k: articles[k] for pair in chunk for k in pair}, settings) for chunk in pair_chunks
     ]
@@ -420,7 +428,7 @@ def finish(
             if comparison.passages:
                 derived.append(comparison)
     return ScanResult(
-        articles, derived, boilerplate, _union_find_clusters(derived, by_id), skipped, len(pair_list),
+        articles, derived, boilerplate, _union_find_clusters(derived, by_id), skipped, len(found.pairs),
         settings.as_dict(),
     )  # fmt: skip
 

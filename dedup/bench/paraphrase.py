@@ -23,6 +23,8 @@ __all__ = [
     "load_split",
     "pair_similarities",
     "decision_scores",
+    "f1_score",
+    "precision_recall",
     "best_threshold",
     "MsrpReport",
     "run",
@@ -63,14 +65,25 @@ def pair_similarities(pairs: SentencePairs, idf_model: IdfModel | None = None) -
     return paired_similarity(first, second)
 
 
+def f1_score(precision: float, recall: float) -> float:
+    """The harmonic mean of precision and recall (0 when both are 0)."""
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def precision_recall(predicted: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
+    """Precision and recall of boolean ``predicted`` against boolean ``truth`` (0 where undefined)."""
+    true_positives = int((predicted & truth).sum())
+    precision = true_positives / int(predicted.sum()) if predicted.any() else 0.0
+    recall = true_positives / int(truth.sum()) if truth.any() else 0.0
+    return precision, recall
+
+
 def decision_scores(similarities: np.ndarray, labels: np.ndarray, threshold: float) -> dict[str, float]:
     """Accuracy, precision, recall and F1 of ``similarity >= threshold`` against ``labels``."""
     predicted = similarities >= threshold
     truth = labels == 1
-    tp = int((predicted & truth).sum())
-    precision = tp / int(predicted.sum()) if predicted.any() else 0.0
-    recall = tp / int(truth.sum()) if truth.any() else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    precision, recall = precision_recall(predicted, truth)
+    f1 = f1_score(precision, recall)
     accuracy = float((predicted == truth).mean())
     return {"threshold": threshold, "accuracy": accuracy, "precision": precision, "recall": recall, "f1": f1}
 

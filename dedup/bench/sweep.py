@@ -31,6 +31,7 @@ from dedup.align import Comparer, align, derived_fraction, regions, sentence_sim
 from dedup.articles import Article
 from dedup.bench.labelled import LabelledData, LabelledPair, split
 from dedup.bench.pan_measures import Annotation, score
+from dedup.bench.paraphrase import f1_score, precision_recall
 from dedup.candidates import band_keys, candidate_pairs, lsh_parameters
 from dedup.errors import SettingsError
 from dedup.parallel import Progress, chunks, map_chunks
@@ -185,15 +186,9 @@ def choose(
     return (current if current in tied else tied[0]), rule
 
 
-def _f1(precision: float, recall: float) -> float:
-    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-
-
 def _pair_point(value: float, predicted: np.ndarray, truth: np.ndarray, **extra: float) -> Point:
-    true_positives = int((predicted & truth).sum())
-    precision = true_positives / int(predicted.sum()) if predicted.any() else 0.0
-    recall = true_positives / int(truth.sum()) if truth.any() else 0.0
-    return Point(value, precision, recall, _f1(precision, recall), extra)
+    precision, recall = precision_recall(predicted, truth)
+    return Point(value, precision, recall, f1_score(precision, recall), extra)
 
 
 def _span_point(value: float, pairs: Sequence[LabelledPair], found: Sequence[Sequence[CharSpan]]) -> Point:
@@ -205,7 +200,7 @@ def _span_point(value: float, pairs: Sequence[LabelledPair], found: Sequence[Seq
         detections += [Annotation(pair.a.id, pair.b.id, s[0], s[1] - s[0], s[2], s[3] - s[2]) for s in spans]
     scores = score(cases, detections)
     extra = {"plagdet": scores.plagdet, "granularity": scores.granularity}
-    return Point(value, scores.precision, scores.recall, _f1(scores.precision, scores.recall), extra)
+    return Point(value, scores.precision, scores.recall, f1_score(scores.precision, scores.recall), extra)
 
 
 _comparer: Comparer | None = None
