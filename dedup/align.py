@@ -11,7 +11,8 @@ The method, in four steps (token spans are half-open ``[first, last)``):
    (datelines, list lines, headings) join the next sentence, so they never match alone.
 3. **Units and kinds.** Each matched sentence pair is a unit, and so is each run cluster. A unit is
    *verbatim* when exact runs linking its two sides cover at least half of its tokens on both sides, else a
-   *rewrite*. Units of the same kind adjacent on both sides merge into one passage.
+   *rewrite*. A rewrite unit is kept when the rewrite model (:mod:`dedup.rewrite`) gives it at least
+   ``rewrite_threshold``. Units of the same kind adjacent on both sides merge into one passage.
 4. **One partner per text.** Where passages overlap on one side (a headline repeated in one article, a
    paragraph printed twice), the longer one is kept, so no text is claimed twice.
 
@@ -31,6 +32,7 @@ from dedup.articles import Article, read_article
 from dedup.attribution import credits as find_credits
 from dedup.attribution import direction, text_date
 from dedup.model import Comparison, Credit, Kind, Passage, Side, Verdict
+from dedup.rewrite import default_model, wording
 from dedup.settings import Settings
 from dedup.signatures import feature_hashes
 from dedup.similarity import (
@@ -54,6 +56,7 @@ __all__ = [
     "verdict",
     "regions",
     "sentence_similarities",
+    "units",
 ]
 
 VERBATIM_COVERAGE = 0.5
@@ -264,13 +267,36 @@ def _one_partner(spans: list[Scored]) -> list[Scored]:
     return kept
 
 
-def _scores(a: PreparedText, b: PreparedText, spans: Sequence[Span]) -> np.ndarray:
+def _similarities(a: PreparedText, b: PreparedText, spans: Sequence[Span]) -> np.ndarray:
     """TF-IDF similarity of the two sides of each span."""
     if not spans:
         return np.zeros(0)
     side_a = vectorize([a.forms[s[0] : s[1]] for s in spans], a.idf_model)
     side_b = vectorize([b.forms[s[2] : s[3]] for s in spans], a.idf_model)
     return np.minimum(paired_similarity(side_a, side_b), 1.0)
+
+
+def _rewrite_probabilities(a: PreparedText, b: PreparedText, spans: Sequence[Span]) -> np.ndarray:
+    """The rewrite model's probability that one side of each span rewrites the other."""
+    pairs = [(wording(a.text, a.tokens[s[0] : s[1]]), wording(b.text, b.tokens[s[2] : s[3]])) for s in spans]
+    return default_model().probability(pairs, a.idf_model)
+
+
+def units(
+    a: PreparedText, b: PreparedText, settings: Settings, *, sentence_scores: np.ndarray | None = None
+) -> list[tuple[Span, Kind]]:
+    """Steps 1 to 3 before merging: every unit with its kind. Rewrite units are what the rewrite model
+    judges, each on its own evidence, so a weak sentence pair never rides along with a strong neighbour."""
+    if sentence_scores is None:
+        sentence_scores = sentence_similarities(a, b)
+    runs = exact_runs(a.grams_of(settings.ngram), b.grams_of(settings.ngram), settings.ngram)
+    seeds = []
+    for group in cluster(runs, settings.max_gap_tokens):
+        extent = _extent(group)
+        if min(_covered(group, extent)) >= settings.min_verbatim_tokens:
+            seeds.append(extent)
+    sentence_pairs = _sentence_pairs(a, b, sentence_scores, settings.seed_threshold)
+    return [_classify(runs, unit, settings.max_gap_tokens) for unit in sentence_pairs + seeds]
 
 
 def align(
@@ -286,30 +312,27 @@ def align(
     aligns one pair under many settings from one computation of similarities).
     """
     settings = settings or Settings()
-    if sentence_scores is None:
-        sentence_scores = sentence_similarities(a, b)
-    runs = exact_runs(a.grams_of(settings.ngram), b.grams_of(settings.ngram), settings.ngram)
-    seeds = []
-    for group in cluster(runs, settings.max_gap_tokens):
-        extent = _extent(group)
-        if min(_covered(group, extent)) >= settings.min_verbatim_tokens:
-            seeds.append(extent)
+    found = units(a, b, settings, sentence_scores=sentence_scores)
+    rewrites = [span for span, kind in found if kind == "rewrite"]
+    confirmed = {
+        span
+        for span, probability in zip(rewrites, _rewrite_probabilities(a, b, rewrites), strict=True)
+        if probability >= settings.rewrite_threshold
+    }
     by_kind: dict[Kind, list[Span]] = defaultdict(list)
-    for unit in _sentence_pairs(a, b, sentence_scores, settings.seed_threshold) + seeds:
-        span, kind = _classify(runs, unit, settings.max_gap_tokens)
-        by_kind[kind].append(span)
-    merged = [
-        (_extent(group), kind)
-        for kind, spans in by_kind.items()
-        for group in cluster(spans, settings.max_gap_tokens)
-    ]
+    for span, kind in found:
+        if kind == "verbatim" or span in confirmed:
+            by_kind[kind].append(span)
     minimum = {"verbatim": settings.min_verbatim_tokens, "rewrite": settings.min_rewrite_tokens}
-    scores = _scores(a, b, [span for span, _ in merged])
-    candidates = [
-        (span, kind, float(score))
-        for (span, kind), score in zip(merged, scores, strict=True)
+    merged = [
+        (span, kind)
+        for kind, spans in by_kind.items()
+        for span in (_extent(group) for group in cluster(spans, settings.max_gap_tokens))
         if min(span[1] - span[0], span[3] - span[2]) >= minimum[kind]
-        and (kind == "verbatim" or score >= settings.rewrite_threshold)
+    ]
+    similarities = _similarities(a, b, [span for span, _ in merged])
+    candidates = [
+        (span, kind, float(score)) for (span, kind), score in zip(merged, similarities, strict=True)
     ]
     return [
         Passage(

@@ -15,8 +15,8 @@ Verdict = Literal["wholly derived", "partially derived", "not derived"]
 class Passage:
     """A shared passage: ``a_text[a_start:a_end]`` corresponds to ``b_text[b_start:b_end]``.
 
-    Offsets are code-point indices into each article's text as read. ``score`` is the TF-IDF cosine of the
-    two sides (1.0 for identical wording).
+    Offsets are code-point indices into each article's text as read. ``score`` is the TF-IDF similarity of
+    the two sides (mean of word and character cosines; 1.0 for identical wording).
     """
 
     a_start: int

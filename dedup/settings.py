@@ -26,9 +26,9 @@ class Settings:
         min_sentence_tokens: pieces shorter than this (datelines, list lines, headings) join the next
             sentence, so they never match alone.
         seed_threshold: sentence similarity (mean of word and character TF-IDF cosines) from which two
-            sentences seed a rewrite.
-        rewrite_threshold: similarity of a whole rewrite passage (adjacent seeds merged) from which it is
-            reported; seeds below it that merge into a passage above it are kept.
+            sentences seed a rewrite: a wide net, as every rewrite passage is then judged by the model.
+        rewrite_threshold: probability of the rewrite model (:mod:`dedup.rewrite`) from which a whole
+            rewrite passage (adjacent seeds merged) is reported.
         min_rewrite_tokens: a rewrite passage needs this many tokens on each side.
         region_gap_chars: passages (of any kind) closer than this many characters on both sides form one
             region where a single span per reuse is wanted (PAN detections).
@@ -51,8 +51,8 @@ class Settings:
     max_gap_tokens: int = 4
     min_verbatim_tokens: int = 8
     min_sentence_tokens: int = 8
-    seed_threshold: float = 0.35
-    rewrite_threshold: float = 0.45
+    seed_threshold: float = 0.25
+    rewrite_threshold: float = 0.4
     min_rewrite_tokens: int = 5
     region_gap_chars: int = 500
     summary_ratio: float = 2.0
@@ -124,11 +124,6 @@ def validate(settings: Settings) -> None:
         raise SettingsError(
             f"partially_derived ({settings.partially_derived}) must not exceed wholly_derived "
             f"({settings.wholly_derived})"
-        )
-    if settings.seed_threshold > settings.rewrite_threshold:
-        raise SettingsError(
-            f"seed_threshold ({settings.seed_threshold}) must not exceed rewrite_threshold "
-            f"({settings.rewrite_threshold}): seeds are what passages are validated from"
         )
     if settings.min_verbatim_tokens < settings.ngram:
         raise SettingsError(

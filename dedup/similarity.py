@@ -33,6 +33,7 @@ __all__ = [
     "SentenceVectors",
     "vectorize",
     "similarity_matrix",
+    "paired_cosines",
     "paired_similarity",
     "default_idf",
 ]
@@ -220,6 +221,12 @@ def _paired_dot(x: CompactRows, y: CompactRows) -> np.ndarray:
     return np.asarray(a.multiply(b).sum(axis=1)).ravel()
 
 
+def paired_cosines(a: SentenceVectors, b: SentenceVectors) -> tuple[np.ndarray, np.ndarray]:
+    """Word and character cosines of row ``i`` of ``a`` with row ``i`` of ``b`` (same number of rows)."""
+    return _paired_dot(a.words, b.words), _paired_dot(a.chars, b.chars)
+
+
 def paired_similarity(a: SentenceVectors, b: SentenceVectors) -> np.ndarray:
     """Similarity of row ``i`` of ``a`` with row ``i`` of ``b``, for every ``i`` (same number of rows)."""
-    return (_paired_dot(a.words, b.words) + _paired_dot(a.chars, b.chars)) / 2.0
+    words, chars = paired_cosines(a, b)
+    return (words + chars) / 2.0

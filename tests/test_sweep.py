@@ -111,7 +111,7 @@ def test_seeded_split_is_disjoint_stratified_and_replayable(tmp_path):
 def test_with_value_moves_tied_parameters_and_refuses_fractions_of_counts():
     settings = Settings()
     lowered = with_value(settings, "rewrite_threshold", 0.3)
-    assert lowered.rewrite_threshold == 0.3 and lowered.seed_threshold == 0.3
+    assert lowered.rewrite_threshold == 0.3 and lowered.seed_threshold == settings.seed_threshold
     assert with_value(settings, "ngram", 12).min_verbatim_tokens == 12
     assert with_value(settings, "min_verbatim_tokens", 2).ngram == 2
     with pytest.raises(SettingsError, match="whole numbers"):

@@ -1,8 +1,8 @@
-"""MSRP (Microsoft Research Paraphrase Corpus): accuracy and F1 of the aligner's sentence decision.
+"""MSRP (Microsoft Research Paraphrase Corpus): accuracy and F1 of the aligner's rewrite decision.
 
-The decision is the aligner's own: two sentences are a rewrite of each other when their similarity
-(:func:`dedup.similarity.similarity_matrix`) reaches ``Settings.rewrite_threshold``. The best threshold is
-searched on the training split only; the test split is scored at the configured threshold.
+The decision is the aligner's own: two sentences are a rewrite of each other when the rewrite model's
+probability (:mod:`dedup.rewrite`) reaches ``Settings.rewrite_threshold``. The best threshold is searched on
+the training split only; the test split is scored at the configured threshold.
 """
 
 from __future__ import annotations
@@ -14,14 +14,16 @@ from pathlib import Path
 import numpy as np
 
 from dedup.errors import DedupError
+from dedup.rewrite import RewriteModel, Wording, default_model, wording
 from dedup.settings import Settings
-from dedup.similarity import IdfModel, default_idf, paired_similarity, vectorize
+from dedup.similarity import IdfModel, default_idf
 from dedup.text import tokenize
 
 __all__ = [
     "SentencePairs",
     "load_split",
-    "pair_similarities",
+    "wordings",
+    "pair_probabilities",
     "decision_scores",
     "f1_score",
     "precision_recall",
@@ -57,12 +59,20 @@ def load_split(folder: Path, split: str) -> SentencePairs:
     )
 
 
-def pair_similarities(pairs: SentencePairs, idf_model: IdfModel | None = None) -> np.ndarray:
-    """The aligner's similarity of each sentence pair."""
-    idf_model = idf_model or default_idf()
-    first = vectorize([[t.form for t in tokenize(s)] for s in pairs.first], idf_model)
-    second = vectorize([[t.form for t in tokenize(s)] for s in pairs.second], idf_model)
-    return paired_similarity(first, second)
+def wordings(pairs: SentencePairs) -> list[tuple[Wording, Wording]]:
+    """Each sentence pair as the rewrite model reads it."""
+    return [
+        (wording(a, tokenize(a)), wording(b, tokenize(b)))
+        for a, b in zip(pairs.first, pairs.second, strict=True)
+    ]
+
+
+def pair_probabilities(
+    pairs: SentencePairs, model: RewriteModel | None = None, idf_model: IdfModel | None = None
+) -> np.ndarray:
+    """The aligner's rewrite probability of each sentence pair."""
+    model = model or default_model()
+    return model.probability(wordings(pairs), idf_model or default_idf())
 
 
 def f1_score(precision: float, recall: float) -> float:
@@ -78,9 +88,9 @@ def precision_recall(predicted: np.ndarray, truth: np.ndarray) -> tuple[float, f
     return precision, recall
 
 
-def decision_scores(similarities: np.ndarray, labels: np.ndarray, threshold: float) -> dict[str, float]:
-    """Accuracy, precision, recall and F1 of ``similarity >= threshold`` against ``labels``."""
-    predicted = similarities >= threshold
+def decision_scores(scores: np.ndarray, labels: np.ndarray, threshold: float) -> dict[str, float]:
+    """Accuracy, precision, recall and F1 of ``score >= threshold`` against ``labels``."""
+    predicted = scores >= threshold
     truth = labels == 1
     precision, recall = precision_recall(predicted, truth)
     f1 = f1_score(precision, recall)
@@ -88,10 +98,10 @@ def decision_scores(similarities: np.ndarray, labels: np.ndarray, threshold: flo
     return {"threshold": threshold, "accuracy": accuracy, "precision": precision, "recall": recall, "f1": f1}
 
 
-def best_threshold(similarities: np.ndarray, labels: np.ndarray) -> float:
+def best_threshold(scores: np.ndarray, labels: np.ndarray) -> float:
     """The threshold (on a 0.01 grid) of highest accuracy."""
     grid = np.round(np.arange(0.0, 1.0001, 0.01), 2)
-    accuracies = [decision_scores(similarities, labels, t)["accuracy"] for t in grid]
+    accuracies = [decision_scores(scores, labels, t)["accuracy"] for t in grid]
     return float(grid[int(np.argmax(accuracies))])
 
 
@@ -115,11 +125,11 @@ def run(folder: Path, settings: Settings | None = None) -> MsrpReport:
     """Score the configured threshold on train and test; report the train-optimal threshold too."""
     settings = settings or Settings()
     train, test = load_split(folder, "train"), load_split(folder, "test")
-    train_similarities = pair_similarities(train)
+    train_scores = pair_probabilities(train)
     threshold = settings.rewrite_threshold
     return MsrpReport(
         threshold,
-        best_threshold(train_similarities, train.labels),
-        decision_scores(train_similarities, train.labels, threshold),
-        decision_scores(pair_similarities(test), test.labels, threshold),
+        best_threshold(train_scores, train.labels),
+        decision_scores(train_scores, train.labels, threshold),
+        decision_scores(pair_probabilities(test), test.labels, threshold),
     )

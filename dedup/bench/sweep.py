@@ -42,6 +42,7 @@ __all__ = ["GRIDS", "DEFAULT_PARAMETERS", "Point", "Sweep", "SweepReport", "run"
 
 GRIDS: dict[str, tuple[float, ...]] = {
     "lsh_threshold": (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8),
+    "seed_threshold": (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5),
     "rewrite_threshold": (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8),
     "min_verbatim_tokens": (3, 4, 6, 8, 10, 12, 16, 20, 30, 50),
     "ngram": (2, 3, 4, 5, 6, 8),
@@ -70,9 +71,7 @@ def with_value(settings: Settings, name: str, value: float) -> Settings:
     if kind is int and value != int(value):
         raise SettingsError(f"{name} takes whole numbers, got {value}")
     changes: dict[str, object] = {name: kind(value)}
-    if name == "rewrite_threshold":
-        changes["seed_threshold"] = min(settings.seed_threshold, value)
-    elif name == "ngram":
+    if name == "ngram":
         changes["min_verbatim_tokens"] = max(settings.min_verbatim_tokens, int(value))
     elif name == "min_verbatim_tokens":
         changes["ngram"] = min(settings.ngram, int(value))

@@ -1,0 +1,250 @@
+"""Is one wording a rewrite of another? A logistic model over lexical overlap features.
+
+A single TF-IDF cosine cannot tell a rewrite from a sentence on the same event that says something else
+("shares rose 3 %" / "shares fell 5 %"): both share most words. The decision therefore weighs several
+measures of overlap, each taken in both directions and reported as (min, max) so the decision does not
+depend on which text is ``a``:
+
+* word and character TF-IDF cosines (:mod:`dedup.similarity`);
+* containment of word 1-, 2- and 3-grams, ``|G(a) & G(b)| / |G(a)|``, and of content words and content
+  bigrams (content = not among the model's function words, the most frequent words of the background);
+* containment of character 3-, 4- and 5-grams of the folded text;
+* the longest common subsequence of words, as a share of each side;
+* numbers: whether the sets differ, and their Jaccard distance (a changed figure is a changed fact);
+* names (words written with a capital initial): containment;
+* the share of each side's IDF mass left unmatched, and the ratio of lengths.
+
+With features ``x`` standardised by the training mean ``m`` and scale ``s``,
+``P(rewrite) = 1 / (1 + exp(-(w . (x - m) / s + c)))``. Coefficients are fitted on MSRP train by
+``benchmarks/train_rewrite_model.py`` and stored as JSON (never pickle).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from dedup.errors import DedupError
+from dedup.similarity import IdfModel, paired_cosines, vectorize
+from dedup.text import Token
+
+__all__ = [
+    "Wording",
+    "wording",
+    "FEATURES",
+    "features",
+    "common_subsequence",
+    "RewriteModel",
+    "fit",
+    "default_model",
+]
+
+_FORMAT = "dedup-rewrite-model/1"
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The folded words of a passage and those among them written with a capital initial."""
+
+    forms: Sequence[str]
+    names: frozenset[str]
+
+
+def wording(text: str, tokens: Sequence[Token]) -> Wording:
+    """The :class:`Wording` of ``tokens`` of ``text``."""
+    return Wording([t.form for t in tokens], frozenset(t.form for t in tokens if text[t.start].isupper()))
+
+
+def _pairs(name: str) -> list[str]:
+    return [f"{name} min", f"{name} max"]
+
+
+FEATURES: tuple[str, ...] = (
+    "word cosine",
+    "character cosine",
+    *(f for n in (1, 2, 3) for f in _pairs(f"word {n}-grams")),
+    *_pairs("content words"),
+    *_pairs("content bigrams"),
+    *(f for n in (3, 4, 5) for f in _pairs(f"character {n}-grams")),
+    *_pairs("common subsequence"),
+    "numbers differ",
+    "numbers distance",
+    *_pairs("names"),
+    *_pairs("unmatched idf"),
+    "length ratio",
+    "shorter length (log)",
+    "longer length (log)",
+)
+
+
+def _both_ways(shared: int, size_a: int, size_b: int) -> list[float]:
+    first, second = shared / max(size_a, 1), shared / max(size_b, 1)
+    return [min(first, second), max(first, second)]
+
+
+def _containment(a: set, b: set) -> list[float]:
+    return _both_ways(len(a & b), len(a), len(b))
+
+
+def _grams(forms: Sequence[str], n: int) -> set[tuple[str, ...]]:
+    return {tuple(forms[i : i + n]) for i in range(len(forms) - n + 1)}
+
+
+def _char_grams(text: str, n: int) -> set[str]:
+    return {text[i : i + n] for i in range(len(text) - n + 1)}
+
+
+def common_subsequence(a: Sequence[str], b: Sequence[str]) -> int:
+    """Length of the longest common subsequence of two word sequences.
+
+    Bit-parallel (Allison & Dix 1986): bit ``i`` of ``v`` is 1 while ``a[i]`` is unmatched; each word of
+    ``b`` updates all bits at once with ``u = v & M[word]``, ``v = (v + u) | (v - u)``, where ``M[word]`` has
+    the bits of that word's positions in ``a``. The answer is the number of zero bits left: ``|b|``
+    big-integer steps instead of ``|a| * |b|`` table cells.
+    """
+    positions: dict[str, int] = {}
+    for i, word in enumerate(a):
+        positions[word] = positions.get(word, 0) | (1 << i)
+    everything = (1 << len(a)) - 1
+    v = everything
+    for word in b:
+        u = v & positions.get(word, 0)
+        v = ((v + u) | (v - u)) & everything
+    return len(a) - v.bit_count()
+
+
+def _unmatched_idf(mine: set[str], theirs: set[str], idf_model: IdfModel) -> float:
+    terms = sorted(mine)
+    weights = idf_model.idf(terms)
+    unmatched = sum(w for t, w in zip(terms, weights, strict=True) if t not in theirs)
+    return float(unmatched / weights.sum()) if terms else 0.0
+
+
+def _row(a: Wording, b: Wording, function_words: frozenset[str], idf_model: IdfModel) -> list[float]:
+    row: list[float] = []
+    for n in (1, 2, 3):
+        row += _containment(_grams(a.forms, n), _grams(b.forms, n))
+    content_a = [f for f in a.forms if f not in function_words]
+    content_b = [f for f in b.forms if f not in function_words]
+    row += _containment(set(content_a), set(content_b))
+    row += _containment(_grams(content_a, 2), _grams(content_b, 2))
+    joined_a, joined_b = " ".join(a.forms), " ".join(b.forms)
+    for n in (3, 4, 5):
+        row += _containment(_char_grams(joined_a, n), _char_grams(joined_b, n))
+    row += _both_ways(common_subsequence(a.forms, b.forms), len(a.forms), len(b.forms))
+    numbers_a = {f for f in a.forms if f.isdigit()}
+    numbers_b = {f for f in b.forms if f.isdigit()}
+    either = numbers_a | numbers_b
+    row += [float(numbers_a != numbers_b), len(numbers_a ^ numbers_b) / len(either) if either else 0.0]
+    row += _containment(set(a.names), set(b.names))
+    words_a, words_b = set(a.forms), set(b.forms)
+    unmatched = [_unmatched_idf(words_a, words_b, idf_model), _unmatched_idf(words_b, words_a, idf_model)]
+    row += [min(unmatched), max(unmatched)]
+    shorter, longer = sorted((len(a.forms), len(b.forms)))
+    row += [shorter / max(longer, 1), np.log1p(shorter), np.log1p(longer)]
+    return row
+
+
+def features(
+    pairs: Sequence[tuple[Wording, Wording]], idf_model: IdfModel, function_words: frozenset[str]
+) -> np.ndarray:
+    """The :data:`FEATURES` of each pair of wordings, shape ``(len(pairs), len(FEATURES))``."""
+    if not pairs:
+        return np.zeros((0, len(FEATURES)))
+    words, chars = paired_cosines(
+        vectorize([a.forms for a, _ in pairs], idf_model), vectorize([b.forms for _, b in pairs], idf_model)
+    )
+    rows = [_row(a, b, function_words, idf_model) for a, b in pairs]
+    return np.column_stack([np.minimum(words, 1.0), np.minimum(chars, 1.0), np.asarray(rows)])
+
+
+@dataclass(frozen=True)
+class RewriteModel:
+    """Standardisation and logistic coefficients over :data:`FEATURES`, with the function words used."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    function_words: frozenset[str]
+    trained_on: str = ""
+
+    def probability(self, pairs: Sequence[tuple[Wording, Wording]], idf_model: IdfModel) -> np.ndarray:
+        """``P(rewrite)`` of each pair of wordings."""
+        if not pairs:
+            return np.zeros(0)
+        return self.probability_of(features(pairs, idf_model, self.function_words))
+
+    def probability_of(self, feature_rows: np.ndarray) -> np.ndarray:
+        """``P(rewrite)`` from rows of :func:`features`."""
+        logits = ((feature_rows - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-logits))
+
+    def save(self, path: str | Path) -> None:
+        data = {
+            "format": _FORMAT,
+            "features": list(FEATURES),
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+            "coef": self.coef.tolist(),
+            "intercept": self.intercept,
+            "function_words": sorted(self.function_words),
+            "trained_on": self.trained_on,
+        }
+        Path(path).write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> RewriteModel:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise DedupError(f"{path}: not a readable rewrite model ({error})") from None
+        if not isinstance(data, dict) or data.get("format") != _FORMAT:
+            raise DedupError(f"{path}: not a rewrite model of format {_FORMAT}")
+        if data.get("features") != list(FEATURES):
+            raise DedupError(f"{path}: made for other features than this version of dedup computes")
+        return cls(
+            np.asarray(data["mean"], dtype=np.float64),
+            np.asarray(data["scale"], dtype=np.float64),
+            np.asarray(data["coef"], dtype=np.float64),
+            float(data["intercept"]),
+            frozenset(data["function_words"]),
+            str(data.get("trained_on", "")),
+        )
+
+
+def fit(
+    feature_rows: np.ndarray,
+    labels: np.ndarray,
+    function_words: frozenset[str],
+    *,
+    regularization: float = 1.0,
+    trained_on: str = "",
+) -> RewriteModel:
+    """Fit the logistic model (scikit-learn, L2 penalty ``1 / regularization``) on standardised features."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(feature_rows)
+    classifier = LogisticRegression(C=regularization, max_iter=10_000)
+    classifier.fit(scaler.transform(feature_rows), labels)
+    return RewriteModel(
+        scaler.mean_, scaler.scale_, classifier.coef_[0], float(classifier.intercept_[0]), function_words,
+        trained_on,
+    )  # fmt: skip
+
+
+_default: RewriteModel | None = None
+
+
+def default_model() -> RewriteModel:
+    """The bundled model (fitted on MSRP train), loaded once."""
+    global _default
+    if _default is None:
+        _default = RewriteModel.load(Path(str(resources.files("dedup") / "data" / "rewrite_model.json")))
+    return _default
