@@ -269,11 +269,9 @@ def _one_partner(spans: list[Scored]) -> list[Scored]:
 
 def _similarities(a: PreparedText, b: PreparedText, spans: Sequence[Span]) -> np.ndarray:
     """TF-IDF similarity of the two sides of each span."""
-    if not spans:
-        return np.zeros(0)
-    side_a = vectorize([a.forms[s[0] : s[1]] for s in spans], a.idf_model)
-    side_b = vectorize([b.forms[s[2] : s[3]] for s in spans], a.idf_model)
-    return np.minimum(paired_similarity(side_a, side_b), 1.0)
+    sides_a = [a.forms[s[0] : s[1]] for s in spans]
+    sides_b = [b.forms[s[2] : s[3]] for s in spans]
+    return np.minimum(paired_similarity(sides_a, sides_b, a.idf_model), 1.0)
 
 
 def _rewrite_probabilities(a: PreparedText, b: PreparedText, spans: Sequence[Span]) -> np.ndarray:

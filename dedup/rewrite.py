@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from dedup.errors import DedupError
-from dedup.similarity import IdfModel, paired_cosines, vectorize
+from dedup.similarity import IdfModel, paired_cosines
 from dedup.text import Token
 
 __all__ = [
@@ -156,9 +156,7 @@ def features(
     """The :data:`FEATURES` of each pair of wordings, shape ``(len(pairs), len(FEATURES))``."""
     if not pairs:
         return np.zeros((0, len(FEATURES)))
-    words, chars = paired_cosines(
-        vectorize([a.forms for a, _ in pairs], idf_model), vectorize([b.forms for _, b in pairs], idf_model)
-    )
+    words, chars = paired_cosines([a.forms for a, _ in pairs], [b.forms for _, b in pairs], idf_model)
     rows = [_row(a, b, function_words, idf_model) for a, b in pairs]
     return np.column_stack([np.minimum(words, 1.0), np.minimum(chars, 1.0), np.asarray(rows)])
 

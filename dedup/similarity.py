@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import math
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -145,6 +144,38 @@ def _hash(feature: str) -> int:
     return zlib.crc32(feature.encode("utf-8")) & (_DIM - 1)
 
 
+Entries = tuple[np.ndarray, np.ndarray, np.ndarray]  # row, hashed column, weight of each (row, feature)
+
+
+def _entries(sentences: Sequence[Sequence[str]], idf_model: IdfModel) -> tuple[Entries, Entries]:
+    """The TF-IDF entries of tokenised ``sentences``, words and character n-grams apart (not normalised;
+    a column may recur within a row, where its weights add up).
+
+    Tokens are numbered by a dictionary in one pass; counting, weighting and spreading each term over its
+    character n-grams are array operations over the distinct terms.
+    """
+    vocabulary: dict[str, int] = {}
+    flat = [vocabulary.setdefault(t, len(vocabulary)) for tokens in sentences for t in tokens]
+    lengths = np.fromiter((len(tokens) for tokens in sentences), dtype=np.int64, count=len(sentences))
+    size = max(len(vocabulary), 1)
+    codes = np.repeat(np.arange(len(sentences), dtype=np.int64), lengths) * size + np.asarray(flat, np.int64)
+    codes, counts = np.unique(codes, return_counts=True)
+    rows, term_ids = codes // size, codes % size
+    terms = list(vocabulary)
+    features = [_features(t) for t in terms]
+    weights = (1.0 + np.log(counts)) * idf_model.idf(terms)[term_ids]
+    word_cols = np.fromiter((f[0] for f in features), dtype=np.int64, count=len(features))[term_ids]
+    gram_counts = np.fromiter((len(f[1]) for f in features), dtype=np.int64, count=len(features))
+    gram_starts = np.cumsum(gram_counts) - gram_counts
+    all_grams = _concat([f[1] for f in features])
+    per_entry = gram_counts[term_ids]
+    # the n-gram columns of every entry's term: its run of ``all_grams``, runs laid end to end
+    offsets = np.arange(int(per_entry.sum())) - np.repeat(np.cumsum(per_entry) - per_entry, per_entry)
+    gram_cols = all_grams[np.repeat(gram_starts[term_ids], per_entry) + offsets]
+    chars = (np.repeat(rows, per_entry), gram_cols, np.repeat(weights, per_entry))
+    return (rows, word_cols, weights), chars
+
+
 def vectorize(sentences: Sequence[Sequence[str]], idf_model: IdfModel) -> SentenceVectors:
     """TF-IDF vectors of tokenised ``sentences``.
 
@@ -152,27 +183,12 @@ def vectorize(sentences: Sequence[Sequence[str]], idf_model: IdfModel) -> Senten
     """
     from scipy import sparse
 
-    rows, terms, tfs = [], [], []
-    for row, tokens in enumerate(sentences):
-        for term, count in Counter(tokens).items():
-            rows.append(row)
-            terms.append(term)
-            tfs.append(1.0 + math.log(count))
-    weights = np.asarray(tfs, dtype=np.float64) * idf_model.idf(terms)
-    features = [_features(t) for t in terms]
-    word_cols = np.fromiter((f[0] for f in features), dtype=np.int64, count=len(features))
-    gram_cols = [f[1] for f in features]
-    gram_counts = np.fromiter((len(g) for g in gram_cols), dtype=np.int64, count=len(gram_cols))
     shape = (len(sentences), _DIM)
-    words = sparse.csr_matrix((weights, (np.asarray(rows, dtype=np.int64), word_cols)), shape=shape)
-    chars = sparse.csr_matrix(
-        (
-            np.repeat(weights, gram_counts),
-            (np.repeat(np.asarray(rows, dtype=np.int64), gram_counts), _concat(gram_cols)),
-        ),
-        shape=shape,
+    words, chars = (
+        _unit_rows(sparse.csr_matrix((weights, (rows, cols)), shape=shape))
+        for rows, cols, weights in _entries(sentences, idf_model)
     )
-    return SentenceVectors(_unit_rows(words), _unit_rows(chars))
+    return SentenceVectors(words, chars)
 
 
 def _concat(arrays: list[np.ndarray]) -> np.ndarray:
@@ -182,11 +198,11 @@ def _concat(arrays: list[np.ndarray]) -> np.ndarray:
 def _unit_rows(matrix):
     """Scale every non-zero row of a CSR matrix to unit L2 norm, in place (all-zero rows stay zero)."""
     matrix.sum_duplicates()
-    squares = np.add.reduceat(matrix.data**2, matrix.indptr[:-1]) if matrix.nnz else np.zeros(0)
     row_lengths = np.diff(matrix.indptr)
-    norms = np.ones(matrix.shape[0])
-    norms[row_lengths > 0] = np.sqrt(squares[row_lengths > 0])
-    matrix.data /= np.repeat(norms, row_lengths)
+    entry_rows = np.repeat(np.arange(matrix.shape[0]), row_lengths)
+    norms = np.sqrt(np.bincount(entry_rows, weights=matrix.data**2, minlength=matrix.shape[0]))
+    if matrix.nnz:
+        matrix.data /= norms[entry_rows]
     return matrix
 
 
@@ -216,17 +232,40 @@ def similarity_matrix(a: SentenceVectors, b: SentenceVectors) -> np.ndarray:
     return words / 2.0
 
 
-def _paired_dot(x: CompactRows, y: CompactRows) -> np.ndarray:
-    a, b = x.shared_with(y)
-    return np.asarray(a.multiply(b).sum(axis=1)).ravel()
+def _unit_keys(entries: Entries) -> tuple[np.ndarray, np.ndarray]:
+    """Entries as sorted unique keys ``row * DIM + column`` with weights scaled to unit L2 norm per row."""
+    rows, cols, weights = entries
+    keys, inverse = np.unique(rows * _DIM + cols, return_inverse=True)
+    summed = np.bincount(inverse, weights=weights, minlength=len(keys))
+    key_rows = keys // _DIM
+    norms = np.sqrt(np.bincount(key_rows, weights=summed**2))
+    return keys, summed / norms[key_rows]
 
 
-def paired_cosines(a: SentenceVectors, b: SentenceVectors) -> tuple[np.ndarray, np.ndarray]:
-    """Word and character cosines of row ``i`` of ``a`` with row ``i`` of ``b`` (same number of rows)."""
-    return _paired_dot(a.words, b.words), _paired_dot(a.chars, b.chars)
+def _paired_dot(first: Entries, second: Entries, n_rows: int) -> np.ndarray:
+    keys_a, weights_a = _unit_keys(first)
+    keys_b, weights_b = _unit_keys(second)
+    shared, in_a, in_b = np.intersect1d(keys_a, keys_b, assume_unique=True, return_indices=True)
+    return np.bincount(shared // _DIM, weights=weights_a[in_a] * weights_b[in_b], minlength=n_rows)
 
 
-def paired_similarity(a: SentenceVectors, b: SentenceVectors) -> np.ndarray:
-    """Similarity of row ``i`` of ``a`` with row ``i`` of ``b``, for every ``i`` (same number of rows)."""
-    words, chars = paired_cosines(a, b)
+def paired_cosines(
+    first: Sequence[Sequence[str]], second: Sequence[Sequence[str]], idf_model: IdfModel
+) -> tuple[np.ndarray, np.ndarray]:
+    """Word and character cosines of the TF-IDF vectors of ``first[i]`` and ``second[i]``, for every ``i``.
+
+    Computed on flat arrays of entries, without building matrices: a few sorts for the whole batch.
+    """
+    if len(first) != len(second):
+        raise ValueError(f"paired token lists differ in number: {len(first)} and {len(second)}")
+    words_a, chars_a = _entries(first, idf_model)
+    words_b, chars_b = _entries(second, idf_model)
+    return _paired_dot(words_a, words_b, len(first)), _paired_dot(chars_a, chars_b, len(first))
+
+
+def paired_similarity(
+    first: Sequence[Sequence[str]], second: Sequence[Sequence[str]], idf_model: IdfModel
+) -> np.ndarray:
+    """The similarity (mean of word and character cosines) of ``first[i]`` and ``second[i]``, for every ``i``."""
+    words, chars = paired_cosines(first, second, idf_model)
     return (words + chars) / 2.0

@@ -4,9 +4,11 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dedup.errors import DedupError
-from dedup.similarity import IdfModel, default_idf, similarity_matrix, vectorize
+from dedup.similarity import IdfModel, _dot, default_idf, paired_cosines, similarity_matrix, vectorize
 
 
 def test_idf_is_the_smoothed_formula():
@@ -53,3 +55,35 @@ def test_morphological_variants_score_higher_than_unrelated_words():
 def test_rare_words_weigh_more_than_common_ones():
     idf = default_idf()
     assert idf.idf(["uighur"])[0] > idf.idf(["the"])[0]
+
+
+token_lists = st.lists(st.lists(st.sampled_from(["bank", "banks", "rate", "the", "rose", "zq"]), max_size=12))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    token_lists.flatmap(
+        lambda first: st.tuples(
+            st.just(first),
+            st.lists(
+                st.lists(st.sampled_from(["bank", "rates", "rate", "the", "fell", "zq"]), max_size=12),
+                min_size=len(first),
+                max_size=len(first),
+            ),
+        )
+    )
+)
+def test_paired_cosines_equal_the_diagonal_of_the_matrix_products(pair):
+    first, second = pair
+    model = default_idf()
+    words, chars = paired_cosines(first, second, model)
+    a, b = vectorize(first, model), vectorize(second, model)
+    expected_words = np.diag(_dot(a.words, b.words)) if first else np.zeros(0)
+    expected_chars = np.diag(_dot(a.chars, b.chars)) if first else np.zeros(0)
+    np.testing.assert_allclose(words, expected_words, atol=1e-12)
+    np.testing.assert_allclose(chars, expected_chars, atol=1e-12)
+
+
+def test_paired_cosines_refuse_lists_of_different_lengths():
+    with pytest.raises(ValueError, match="differ in number"):
+        paired_cosines([["a"]], [], default_idf())
