@@ -60,13 +60,23 @@ def lsh_parameters(
 _MIX = np.random.default_rng(20201218).integers(1, 2**63, size=1024, dtype=np.uint64) | np.uint64(1)
 
 
+KEY_BITS = 37
+DOC_BITS = 64 - KEY_BITS  # a bucket key and a document number share one sortable 64-bit word
+
+
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """One 64-bit key per window and band, shape ``(n_windows, bands)`` (band index mixed in)."""
+    """One ``KEY_BITS``-bit key per window and band, shape ``(n_windows, bands)`` (band index mixed in).
+
+    Keys are hashes of the band's rows: two distinct bands share a key with probability ``2**-37``, so
+    among ``m`` distinct bands about ``m**2 / 2**38`` pairs of buckets merge by chance (600 for the 13 M
+    bands of 100k news articles), each pairing unrelated articles in one bucket only: far below
+    ``min_shared_buckets``.
+    """
     values = signatures[:, : bands * rows].astype(np.uint64).reshape(len(signatures), bands, rows)
     with np.errstate(over="ignore"):
         keys = (values * _MIX[:rows]).sum(axis=2, dtype=np.uint64)
         keys ^= _MIX[rows : rows + bands] * np.uint64(0x9E3779B97F4A7C15)
-    return keys
+    return keys >> np.uint64(64 - KEY_BITS)
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,37 @@ def _entries(keys: np.ndarray, window_docs: np.ndarray) -> tuple[np.ndarray, np.
     return keys.ravel(), window_docs[np.repeat(np.arange(keys.shape[0]), keys.shape[1])]
 
 
+def _run_starts(values: np.ndarray) -> np.ndarray:
+    """Where each run of equal neighbours begins in sorted ``values``."""
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+
+
+def _bucket_members(keys: np.ndarray, window_docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every bucket's distinct documents, ascending and laid end to end: ``(documents, starts, sizes)``.
+
+    Each ``(key, document)`` entry is packed into one 64-bit word (key above, document below), so one
+    in-place sort groups buckets and orders their documents, and equal neighbours are repeated entries.
+    """
+    if len(window_docs) and int(window_docs.max()) >= 1 << DOC_BITS:
+        raise SettingsError(f"a scan holds at most {1 << DOC_BITS:,} documents")
+    if keys.size and int(keys.max()) >= 1 << KEY_BITS:
+        raise SettingsError(f"bucket keys must be below 2**{KEY_BITS} (see band_keys)")
+    packed = keys.astype(np.uint64) << np.uint64(DOC_BITS)
+    packed |= window_docs.astype(np.uint64)[:, None]
+    packed = packed.ravel()
+    packed.sort()
+    packed = packed[_run_starts(packed)]
+    starts = _run_starts(packed >> np.uint64(DOC_BITS))
+    sizes = np.diff(np.r_[starts, len(packed)])
+    documents = (packed & np.uint64((1 << DOC_BITS) - 1)).astype(np.int32)  # DOC_BITS < 32
+    return documents, starts, sizes
+
+
+_PASS_PAIRS = 1 << 24  # pair codes sorted at once: bounds memory whatever the number of chance collisions
+
+
 def candidate_pairs(
     keys: np.ndarray, window_docs: np.ndarray, *, max_bucket_docs: int, min_shared: int
 ) -> Candidates:
@@ -106,28 +147,40 @@ def candidate_pairs(
     ``w``. A bucket holding more than ``max_bucket_docs`` documents is too common to say anything and
     pairs nobody. Counting shared buckets separates reuse (many windows agree, in many bands) from
     documents that merely share a topic (a chance collision or two).
+
+    Every bucket of ``k`` documents yields its ``k (k - 1) / 2`` pairs, coded ``i * 2**31 + j``; codes are
+    counted by sorting. Chance collisions make these incidences hundreds of millions in a large corpus, so
+    they are counted in passes over ranges of the first document ``i``, each pass's pairs complete (all of
+    ``i``'s buckets are seen in it) and filtered at once, so memory holds one pass only.
     """
-    if not keys.size:
-        return Candidates(np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64))
-    flat_keys, flat_docs = _entries(keys, window_docs)
-    order = np.lexsort((flat_docs, flat_keys))
-    sorted_keys, sorted_docs = flat_keys[order], flat_docs[order]
-    distinct = np.r_[True, (sorted_keys[1:] != sorted_keys[:-1]) | (sorted_docs[1:] != sorted_docs[:-1])]
-    sorted_keys, sorted_docs = sorted_keys[distinct], sorted_docs[distinct]  # one entry per (key, document)
-    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-    sizes = np.diff(np.r_[starts, len(sorted_keys)])
-    found = []
-    # buckets of one size at a time, all at once: a (buckets, size) matrix of documents, paired by triu indices
-    for size in np.unique(sizes[(sizes >= 2) & (sizes <= max_bucket_docs)]).tolist():
-        members = sorted_docs[starts[sizes == size][:, None] + np.arange(size)]
-        first, second = np.triu_indices(size, k=1)
-        found.append((members[:, first] * _PAIR_BASE + members[:, second]).ravel())
-    if not sum(len(f) for f in found):
-        return Candidates(np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64))
-    codes, shared = np.unique(np.concatenate(found), return_counts=True)
-    keep = shared >= min_shared
-    codes, shared = codes[keep], shared[keep]
-    return Candidates(np.stack([codes // _PAIR_BASE, codes % _PAIR_BASE], axis=1), shared)
+    documents, starts, sizes = _bucket_members(keys, window_docs)
+    useful = (sizes >= 2) & (sizes <= max_bucket_docs)
+    starts, sizes = starts[useful], sizes[useful]
+    total = int((sizes * (sizes - 1) // 2).sum())
+    n_docs = int(documents.max()) + 1 if len(documents) else 0
+    passes = max(1, -(-total // _PASS_PAIRS))
+    bounds = np.linspace(0, n_docs, passes + 1).astype(np.int64)
+    found_codes, found_counts = [], []
+    groups = [(size, starts[sizes == size]) for size in np.unique(sizes).tolist()]
+    for low, high in zip(bounds[:-1], bounds[1:], strict=True):
+        codes = []
+        # buckets of one size at a time, all at once: a (buckets, size) matrix of documents, paired by triu
+        for size, group_starts in groups:
+            members = documents[group_starts[:, None] + np.arange(size)].astype(np.int64)
+            first, second = np.triu_indices(size, k=1)
+            left, right = members[:, first].ravel(), members[:, second].ravel()
+            inside = (left >= low) & (left < high)
+            codes.append(left[inside] * _PAIR_BASE + right[inside])
+        counted = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
+        counted.sort()
+        boundaries = _run_starts(counted)
+        counts = np.diff(np.r_[boundaries, len(counted)])
+        keep = counts >= min_shared
+        found_codes.append(counted[boundaries[keep]])
+        found_counts.append(counts[keep])
+    codes = np.concatenate(found_codes) if found_codes else np.zeros(0, dtype=np.int64)
+    shared = np.concatenate(found_counts).astype(np.int64) if found_counts else np.zeros(0, dtype=np.int64)
+    return Candidates(np.stack([codes // _PAIR_BASE, codes % _PAIR_BASE], axis=1).astype(np.int64), shared)
 
 
 def partition_keys(

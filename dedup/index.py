@@ -42,7 +42,7 @@ __all__ = [
     "signature_meta",
 ]
 
-FORMAT = "dedup-index/1"
+FORMAT = "dedup-index/2"  # 2: band keys of 37 bits
 
 
 class IndexError_(DedupError):  # noqa: N801 - "IndexError" would shadow the builtin

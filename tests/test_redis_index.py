@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from dedup.articles import Article, read_article
 from dedup.cli import app
-from dedup.index import Index, IndexError_, open_index
+from dedup.index import FORMAT, Index, IndexError_, open_index
 from dedup.settings import Settings
 
 from .conftest import CORPORA, SEED_A, SEED_B
@@ -164,7 +164,7 @@ def test_cli_index_and_query_on_redis_match_sqlite(redis_url, tmp_path):
     ]
     assert found[0] == found[1] and [m["b"]["id"] for m in found[0]["matches"]] == [str(SEED_B)]
     stats = json.loads(runner.invoke(app, ["index", "stats", "--index", redis_url, "--json"]).stdout)
-    assert stats["articles"] == 2 and stats["meta"]["format"] == "dedup-index/1"
+    assert stats["articles"] == 2 and stats["meta"]["format"] == FORMAT
     assert read_article(SEED_B).text == open_index(redis_url).get(str(SEED_B)).text
 
 

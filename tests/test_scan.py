@@ -4,6 +4,7 @@ import json
 import os
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -17,6 +18,7 @@ from dedup.candidates import (
     s_curve,
 )
 from dedup.cli import app
+from dedup.errors import SettingsError
 from dedup.scan import scan
 from dedup.settings import Settings
 
@@ -243,3 +245,22 @@ def test_alignment_tasks_keep_each_component_together_and_every_pair_once(pairs)
     for pair in pairs:
         sizes[root(pair[0])] = sizes.get(root(pair[0]), 0) + 1
     assert all(len(components[c]) == 1 for c in components if sizes[c] <= 20)
+
+
+def test_candidates_refuse_keys_wider_than_band_keys_make_them():
+    keys = np.array([[1 << 40], [1 << 40]], dtype=np.uint64)
+    with pytest.raises(SettingsError, match="below 2"):
+        candidate_pairs(keys, np.array([0, 1]), max_bucket_docs=10, min_shared=1)
+
+
+def test_candidates_counted_in_several_passes_equal_one_pass(monkeypatch):
+    import dedup.candidates
+
+    rng = np.random.default_rng(5)
+    keys = rng.integers(0, 40, size=(400, 3)).astype(np.uint64)
+    docs = np.sort(rng.integers(0, 60, size=400))
+    whole = candidate_pairs(keys, docs, max_bucket_docs=50, min_shared=2)
+    monkeypatch.setattr(dedup.candidates, "_PASS_PAIRS", 100)
+    passes = candidate_pairs(keys, docs, max_bucket_docs=50, min_shared=2)
+    assert len(whole.pairs) > 0
+    assert passes.pairs.tolist() == whole.pairs.tolist() and passes.shared.tolist() == whole.shared.tolist()
