@@ -25,6 +25,8 @@ __all__ = [
     "band_keys",
     "Candidates",
     "candidate_pairs",
+    "pack_entries",
+    "candidates_of_packed",
     "partition_keys",
     "merge_candidates",
     "boilerplate_blocks",
@@ -114,25 +116,43 @@ def _run_starts(values: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
 
 
-def _bucket_members(keys: np.ndarray, window_docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every bucket's distinct documents, ascending and laid end to end: ``(documents, starts, sizes)``.
-
-    Each ``(key, document)`` entry is packed into one 64-bit word (key above, document below), so one
-    in-place sort groups buckets and orders their documents, and equal neighbours are repeated entries.
-    """
+def pack_entries(keys: np.ndarray, window_docs: np.ndarray) -> np.ndarray:
+    """Every ``(window, band)`` entry as one 64-bit word: its bucket key above, its document below."""
     if len(window_docs) and int(window_docs.max()) >= 1 << DOC_BITS:
         raise SettingsError(f"a scan holds at most {1 << DOC_BITS:,} documents")
     if keys.size and int(keys.max()) >= 1 << KEY_BITS:
         raise SettingsError(f"bucket keys must be below 2**{KEY_BITS} (see band_keys)")
     packed = keys.astype(np.uint64) << np.uint64(DOC_BITS)
-    packed |= window_docs.astype(np.uint64)[:, None]
-    packed = packed.ravel()
-    packed.sort()
-    packed = packed[_run_starts(packed)]
-    starts = _run_starts(packed >> np.uint64(DOC_BITS))
-    sizes = np.diff(np.r_[starts, len(packed)])
-    documents = (packed & np.uint64((1 << DOC_BITS) - 1)).astype(np.int32)  # DOC_BITS < 32
-    return documents, starts, sizes
+    packed |= np.asarray(window_docs, dtype=np.uint64)[:, None]
+    return packed.ravel()
+
+
+_CHUNK = 1 << 23  # sorted entries examined at once
+
+
+def _useful_buckets(packed: np.ndarray, max_bucket_docs: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct documents of every bucket holding 2 to ``max_bucket_docs`` of them, ascending and laid
+    end to end, and each such bucket's size. ``packed`` is sorted, so buckets are runs; it is read in chunks
+    cut at bucket boundaries and only the useful buckets are kept (most hold one document)."""
+    documents, sizes = [], []
+    start = 0
+    while start < len(packed):
+        end = min(start + _CHUNK, len(packed))
+        if end < len(packed):  # move the cut to the end of the bucket it falls in
+            next_key = (packed[end - 1] >> np.uint64(DOC_BITS)) + np.uint64(1)
+            end = int(np.searchsorted(packed, next_key << np.uint64(DOC_BITS)))
+        chunk = packed[start:end]
+        chunk = chunk[_run_starts(chunk)]  # one entry per (bucket, document)
+        starts = _run_starts(chunk >> np.uint64(DOC_BITS))
+        chunk_sizes = np.diff(np.r_[starts, len(chunk)])
+        useful = (chunk_sizes >= 2) & (chunk_sizes <= max_bucket_docs)
+        kept = np.repeat(useful, chunk_sizes)
+        documents.append((chunk[kept] & np.uint64((1 << DOC_BITS) - 1)).astype(np.int32))
+        sizes.append(chunk_sizes[useful])
+        start = end
+    if not documents:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64)
+    return np.concatenate(documents), np.concatenate(sizes)
 
 
 _PASS_PAIRS = 1 << 24  # pair codes sorted at once: bounds memory whatever the number of chance collisions
@@ -147,31 +167,47 @@ def candidate_pairs(
     ``w``. A bucket holding more than ``max_bucket_docs`` documents is too common to say anything and
     pairs nobody. Counting shared buckets separates reuse (many windows agree, in many bands) from
     documents that merely share a topic (a chance collision or two).
-
-    Every bucket of ``k`` documents yields its ``k (k - 1) / 2`` pairs, coded ``i * 2**31 + j``; codes are
-    counted by sorting. Chance collisions make these incidences hundreds of millions in a large corpus, so
-    they are counted in passes over ranges of the first document ``i``, each pass's pairs complete (all of
-    ``i``'s buckets are seen in it) and filtered at once, so memory holds one pass only.
     """
-    documents, starts, sizes = _bucket_members(keys, window_docs)
-    useful = (sizes >= 2) & (sizes <= max_bucket_docs)
-    starts, sizes = starts[useful], sizes[useful]
-    total = int((sizes * (sizes - 1) // 2).sum())
+    packed = pack_entries(keys, window_docs)
+    return candidates_of_packed(packed, max_bucket_docs=max_bucket_docs, min_shared=min_shared)
+
+
+def candidates_of_packed(packed: np.ndarray, *, max_bucket_docs: int, min_shared: int) -> Candidates:
+    """:func:`candidate_pairs` from entries of :func:`pack_entries` (sorted in place).
+
+    Each ``(key, document)`` entry is one 64-bit word, so one in-place sort groups buckets and orders their
+    documents. Every bucket of ``k`` documents yields its ``k (k - 1) / 2`` pairs, coded ``i * 2**31 + j``
+    and counted by sorting. Chance collisions make these incidences hundreds of millions in a large corpus,
+    so they are counted in passes over ranges of the first document ``i``, each pass's pairs complete (all
+    of ``i``'s buckets are seen in it) and filtered at once: memory holds one pass only.
+    """
+    packed.sort()
+    documents, sizes = _useful_buckets(packed, max_bucket_docs)
+    del packed  # the caller may hand it over: it is not needed any more
+    starts = np.cumsum(sizes) - sizes
     n_docs = int(documents.max()) + 1 if len(documents) else 0
-    passes = max(1, -(-total // _PASS_PAIRS))
-    bounds = np.linspace(0, n_docs, passes + 1).astype(np.int64)
+    # buckets of one size at a time, all at once: a (buckets, size) matrix of documents, paired by triu
+    groups = [
+        documents[starts[sizes == size][:, None] + np.arange(size)] for size in np.unique(sizes).tolist()
+    ]
+    pairs_of = np.zeros(n_docs, dtype=np.int64)
+    for members in groups:  # the document in column p of a sorted row is first in size - 1 - p pairs
+        firsts = np.tile(np.arange(members.shape[1] - 1, -1, -1), len(members))
+        pairs_of += np.bincount(members.ravel(), weights=firsts, minlength=n_docs).astype(np.int64)
+    cumulative = np.cumsum(pairs_of)
+    cuts = np.searchsorted(cumulative, np.arange(_PASS_PAIRS, int(cumulative[-1:].sum()), _PASS_PAIRS))
+    bounds = np.unique(np.r_[0, cuts, n_docs])
     found_codes, found_counts = [], []
-    groups = [(size, starts[sizes == size]) for size in np.unique(sizes).tolist()]
     for low, high in zip(bounds[:-1], bounds[1:], strict=True):
-        codes = []
-        # buckets of one size at a time, all at once: a (buckets, size) matrix of documents, paired by triu
-        for size, group_starts in groups:
-            members = documents[group_starts[:, None] + np.arange(size)].astype(np.int64)
-            first, second = np.triu_indices(size, k=1)
-            left, right = members[:, first].ravel(), members[:, second].ravel()
+        counted = np.empty(int(pairs_of[low:high].sum()), dtype=np.int64)
+        filled = 0
+        for members in groups:
+            first, second = np.triu_indices(members.shape[1], k=1)
+            left = members[:, first].ravel().astype(np.int64)
             inside = (left >= low) & (left < high)
-            codes.append(left[inside] * _PAIR_BASE + right[inside])
-        counted = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
+            codes = left[inside] * _PAIR_BASE + members[:, second].ravel()[inside]
+            counted[filled : filled + len(codes)] = codes
+            filled += len(codes)
         counted.sort()
         boundaries = _run_starts(counted)
         counts = np.diff(np.r_[boundaries, len(counted)])
