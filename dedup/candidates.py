@@ -168,8 +168,9 @@ def candidate_pairs(
     pairs nobody. Counting shared buckets separates reuse (many windows agree, in many bands) from
     documents that merely share a topic (a chance collision or two).
     """
-    packed = pack_entries(keys, window_docs)
-    return candidates_of_packed(packed, max_bucket_docs=max_bucket_docs, min_shared=min_shared)
+    return candidates_of_packed(
+        pack_entries(keys, window_docs), max_bucket_docs=max_bucket_docs, min_shared=min_shared
+    )
 
 
 def candidates_of_packed(packed: np.ndarray, *, max_bucket_docs: int, min_shared: int) -> Candidates:
@@ -195,8 +196,10 @@ def candidates_of_packed(packed: np.ndarray, *, max_bucket_docs: int, min_shared
         firsts = np.tile(np.arange(members.shape[1] - 1, -1, -1), len(members))
         pairs_of += np.bincount(members.ravel(), weights=firsts, minlength=n_docs).astype(np.int64)
     cumulative = np.cumsum(pairs_of)
-    cuts = np.searchsorted(cumulative, np.arange(_PASS_PAIRS, int(cumulative[-1:].sum()), _PASS_PAIRS))
-    bounds = np.unique(np.r_[0, cuts, n_docs])
+    total = int(cumulative[-1]) if n_docs else 0
+    bounds = np.unique(
+        np.r_[0, np.searchsorted(cumulative, np.arange(_PASS_PAIRS, total, _PASS_PAIRS)), n_docs]
+    )
     found_codes, found_counts = [], []
     for low, high in zip(bounds[:-1], bounds[1:], strict=True):
         counted = np.empty(int(pairs_of[low:high].sum()), dtype=np.int64)
