@@ -117,13 +117,17 @@ class Signed:
 
 def windows_of(text: str, settings: Settings) -> Windows:
     """The MinHash rows of a text's windows and blocks under the settings' signature scheme."""
-    return window_signatures(feature_hashes(features(text).words), signature_scheme(settings))
+    return _windows(features(text).words, settings)
+
+
+def _windows(words: Sequence[str], settings: Settings) -> Windows:
+    return window_signatures(feature_hashes(words), signature_scheme(settings))
 
 
 def sign(article: Article, settings: Settings) -> Signed:
     """Band keys of an article's windows; whole-signature keys and character spans of its blocks."""
     found = features(article.text)
-    windows = window_signatures(feature_hashes(found.words), signature_scheme(settings))
+    windows = _windows(found.words, settings)
     if found.words:
         spans = np.stack([found.starts[windows.block_first], found.ends[windows.block_last - 1]], axis=1)
     else:
