@@ -12,11 +12,14 @@ depend on which text is ``a``:
 * the longest common subsequence of words, as a share of each side;
 * numbers: whether the sets differ, and their Jaccard distance (a changed figure is a changed fact);
 * names (words written with a capital initial): containment;
-* the share of each side's IDF mass left unmatched, and the ratio of lengths.
+* the share of each side's IDF mass left unmatched; the ratio of lengths and both lengths (log), so
+  short and long units may need different evidence.
 
 With features ``x`` standardised by the training mean ``m`` and scale ``s``,
-``P(rewrite) = 1 / (1 + exp(-(w . (x - m) / s + c)))``. Coefficients are fitted on MSRP train by
-``benchmarks/train_rewrite_model.py`` and stored as JSON (never pickle).
+``P(rewrite) = 1 / (1 + exp(-(w . (x - m) / s + c)))``. Coefficients are fitted by
+``benchmarks/train_rewrite_model.py`` on training splits only (MSRP sentence pairs and the aligner's own
+candidate units on PAN 2013) and stored as JSON (never pickle). The model learns *derivation*: a sentence
+that condenses another is a rewrite here, though MSRP would call it no paraphrase.
 """
 
 from __future__ import annotations
@@ -241,7 +244,7 @@ _default: RewriteModel | None = None
 
 
 def default_model() -> RewriteModel:
-    """The bundled model (fitted on MSRP train), loaded once."""
+    """The bundled model (fitted on MSRP train and PAN 2013 train units), loaded once."""
     global _default
     if _default is None:
         _default = RewriteModel.load(Path(str(resources.files("dedup") / "data" / "rewrite_model.json")))
