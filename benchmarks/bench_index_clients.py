@@ -17,9 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import shutil
-import socket
-import subprocess
 import tempfile
 import time
 from datetime import date
@@ -29,6 +26,7 @@ import numpy as np
 
 from dedup.articles import Article, iter_articles
 from dedup.index import open_index
+from dedup.redis_index import throwaway_server
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -115,26 +113,6 @@ def run_backend(
     }
 
 
-def _redis_server(folder: Path) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind", "127.0.0.1",
-         "--save", "", "--appendonly", "no", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    import redis
-
-    for _ in range(200):
-        try:
-            redis.Redis(port=port).ping()
-            break
-        except redis.exceptions.ConnectionError:
-            time.sleep(0.05)
-    return server, f"redis://127.0.0.1:{port}/0"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="output of benchmarks/synth.py")
@@ -149,16 +127,11 @@ def main() -> None:
     by_id = {a.id: a for a in base}
     probes = [by_id[t["derived"]] for t in truth if t["derived"] in indexed and t["source"] in indexed][:200]
     results = {}
-    with tempfile.TemporaryDirectory() as scratch:
-        server, url = _redis_server(Path(scratch))
-        try:
-            results["sqlite"] = run_backend(
-                str(Path(scratch) / "index.sqlite"), base, extra, probes, args.clients
-            )
-            results["redis"] = run_backend(url, base, extra, probes, args.clients)
-        finally:
-            server.terminate()
-            server.wait(10)
+    with tempfile.TemporaryDirectory() as scratch, throwaway_server(Path(scratch)) as url:
+        results["sqlite"] = run_backend(
+            str(Path(scratch) / "index.sqlite"), base, extra, probes, args.clients
+        )
+        results["redis"] = run_backend(url, base, extra, probes, args.clients)
     report = {
         "date": date.today().isoformat(),
         "base": len(base),

@@ -18,8 +18,14 @@ index keeps, so both answer queries alike.
 
 from __future__ import annotations
 
+import shutil
+import socket
+import subprocess
+import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 
@@ -183,3 +189,38 @@ class RedisIndex(ArticleIndex):
             key=lambda item: (-item[1], item[0]),
         )
         return ranked[:limit]
+
+
+@contextmanager
+def throwaway_server(folder: Path) -> Iterator[str]:
+    """A ``redis-server`` (Debian package ``redis-server``) on a free port of 127.0.0.1, without persistence,
+    working in ``folder``: yields its URL and stops it on exit. For trying the Redis index locally, and for
+    the tests and benchmarks."""
+    import redis
+
+    executable = shutil.which("redis-server")
+    if executable is None:
+        raise IndexError_("no redis-server on this machine (Debian: apt-get install redis-server)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [executable, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        client = redis.Redis(port=port)
+        for _ in range(200):
+            try:
+                client.ping()
+                break
+            except redis.exceptions.ConnectionError:
+                time.sleep(0.05)
+        else:
+            raise IndexError_(f"redis-server on port {port} did not answer within 10 s")
+        client.close()
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(10)

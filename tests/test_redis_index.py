@@ -7,7 +7,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 from typer.testing import CliRunner
@@ -15,6 +14,7 @@ from typer.testing import CliRunner
 from dedup.articles import Article, read_article
 from dedup.cli import app
 from dedup.index import FORMAT, Index, IndexError_, open_index
+from dedup.redis_index import throwaway_server
 from dedup.settings import Settings
 
 from .conftest import CORPORA, SEED_A, SEED_B
@@ -30,36 +30,17 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def redis_port(tmp_path_factory):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    folder = tmp_path_factory.mktemp("redis")
-    server = subprocess.Popen(
-        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(folder)],
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    import redis
-
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.exceptions.ConnectionError:
-            time.sleep(0.05)
-    yield port
-    server.terminate()
-    server.wait(10)
+def redis_server(tmp_path_factory):
+    with throwaway_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 @pytest.fixture
-def redis_url(redis_port):
+def redis_url(redis_server):
     import redis
 
-    redis.Redis(port=redis_port).flushall()
-    return f"redis://127.0.0.1:{redis_port}/0"
+    redis.Redis.from_url(redis_server).flushall()
+    return redis_server
 
 
 def _corpus() -> list[Article]:
@@ -105,12 +86,12 @@ def test_redis_adding_is_idempotent_replaces_and_removes(redis_url):
         assert all(article_id != "orig0" for article_id, _ in index.candidates(_corpus()[0], 50))
 
 
-def test_redis_index_refuses_other_signature_parameters_and_a_missing_index(redis_url, redis_port):
+def test_redis_index_refuses_other_signature_parameters_and_a_missing_index(redis_url):
     open_index(redis_url).close()
     with pytest.raises(IndexError_, match="num_perm"):
         open_index(redis_url, Settings(num_perm=64))
     with pytest.raises(IndexError_, match="no dedup index there"):
-        open_index(f"redis://127.0.0.1:{redis_port}/3", create=False)
+        open_index(redis_url.rsplit("/", 1)[0] + "/3", create=False)
 
 
 _KILLED_ADD = """
