@@ -31,7 +31,7 @@ def markdown(report: dict) -> str:
         )
     lines.append(
         f"\n{report['pairs']} pairs in {report['seconds']:.0f} s on this machine; "
-        f"{report['detections_on_no_plagiarism_pairs']} detections on the no-plagiarism pairs."
+        f"{report['detections_on_no_plagiarism_pairs']} detection(s) on the no-plagiarism pairs."
     )
     return "\n".join(lines)
 
