@@ -183,27 +183,19 @@ def vectorize(sentences: Sequence[Sequence[str]], idf_model: IdfModel) -> Senten
     """
     from scipy import sparse
 
-    shape = (len(sentences), _DIM)
+    rows = np.arange(len(sentences) + 1)
     words, chars = (
-        _unit_rows(sparse.csr_matrix((weights, (rows, cols)), shape=shape))
-        for rows, cols, weights in _entries(sentences, idf_model)
+        # unit keys are sorted by row, then column: they are the CSR layout already
+        sparse.csr_matrix(
+            (weights, keys % _DIM, np.searchsorted(keys // _DIM, rows)), shape=(len(sentences), _DIM)
+        )
+        for keys, weights in map(_unit_keys, _entries(sentences, idf_model))
     )
     return SentenceVectors(words, chars)
 
 
 def _concat(arrays: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
-
-
-def _unit_rows(matrix):
-    """Scale every non-zero row of a CSR matrix to unit L2 norm, in place (all-zero rows stay zero)."""
-    matrix.sum_duplicates()
-    row_lengths = np.diff(matrix.indptr)
-    entry_rows = np.repeat(np.arange(matrix.shape[0]), row_lengths)
-    norms = np.sqrt(np.bincount(entry_rows, weights=matrix.data**2, minlength=matrix.shape[0]))
-    if matrix.nnz:
-        matrix.data /= norms[entry_rows]
-    return matrix
 
 
 def _dot(x: CompactRows, y: CompactRows) -> np.ndarray:
