@@ -129,8 +129,9 @@ def _unmatched_idf(mine: set[str], theirs: set[str], idf_model: IdfModel) -> flo
 
 
 def _row(a: Wording, b: Wording, function_words: frozenset[str], idf_model: IdfModel) -> list[float]:
-    row: list[float] = []
-    for n in (1, 2, 3):
+    words_a, words_b = set(a.forms), set(b.forms)
+    row = _containment(words_a, words_b)  # word 1-grams
+    for n in (2, 3):
         row += _containment(_grams(a.forms, n), _grams(b.forms, n))
     content_a = [f for f in a.forms if f not in function_words]
     content_b = [f for f in b.forms if f not in function_words]
@@ -145,7 +146,6 @@ def _row(a: Wording, b: Wording, function_words: frozenset[str], idf_model: IdfM
     either = numbers_a | numbers_b
     row += [float(numbers_a != numbers_b), len(numbers_a ^ numbers_b) / len(either) if either else 0.0]
     row += _containment(set(a.names), set(b.names))
-    words_a, words_b = set(a.forms), set(b.forms)
     unmatched = [_unmatched_idf(words_a, words_b, idf_model), _unmatched_idf(words_b, words_a, idf_model)]
     row += [min(unmatched), max(unmatched)]
     shorter, longer = sorted((len(a.forms), len(b.forms)))
