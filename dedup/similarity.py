@@ -19,7 +19,6 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -98,46 +97,129 @@ def default_idf() -> IdfModel:
     return _default
 
 
-class CompactRows:
-    """Rows of a hashed feature matrix stored over the columns they use only (CSC), with those columns.
+class SentenceRows:
+    """L2-normalised rows of a hashed feature space, as flat entries sorted by row, then column.
 
-    Two documents are compared on the columns they share, so neither time nor memory depends on the
-    width of the hashed space.
+    Two texts are compared on the columns they share only, so neither time nor memory depends on the
+    width of the hashed space, and nothing but these arrays is built per text.
     """
 
-    def __init__(self, rows) -> None:
+    def __init__(self, keys: np.ndarray, weights: np.ndarray, n_rows: int) -> None:
+        self.n_rows = n_rows
+        self.rows, self.weights = keys // _DIM, weights
+        # the distinct columns, and for every entry the number of its column among them
+        self.used, self.local = np.unique(keys % _DIM, return_inverse=True)
+
+    def norms(self) -> np.ndarray:
+        """The L2 norm of every row (1, or 0 for a row without features)."""
+        return np.sqrt(np.bincount(self.rows, weights=self.weights**2, minlength=self.n_rows))
+
+    def restricted(self, shared: np.ndarray, count: int, selected: np.ndarray | None = None):
+        """A CSR matrix of the ``selected`` rows (all when None) over ``count`` shared columns; ``shared``
+        gives, for each of this text's ``used`` columns, its number among them or -1."""
         from scipy import sparse
 
-        self.columns = np.unique(rows.indices)
-        local = np.searchsorted(self.columns, rows.indices)
-        shape = (rows.shape[0], len(self.columns))
-        self.matrix = sparse.csr_matrix((rows.data, local, rows.indptr), shape=shape).tocsc()
-
-    def rows(self, selected: np.ndarray) -> CompactRows:
-        """Only the ``selected`` rows (same columns)."""
-        subset = CompactRows.__new__(CompactRows)
-        subset.columns, subset.matrix = self.columns, self.matrix[selected]
-        return subset
-
-    def shared_with(self, other: CompactRows):
-        """Both matrices restricted to the columns both use, in the same order (CSC)."""
-        _, mine, theirs = np.intersect1d(self.columns, other.columns, assume_unique=True, return_indices=True)
-        return self.matrix[:, mine], other.matrix[:, theirs]
+        position = shared[self.local]
+        keep = position >= 0
+        rows, n_rows = self.rows, self.n_rows
+        if selected is not None:
+            numbering = np.full(self.n_rows, -1)
+            numbering[selected] = np.arange(len(selected))
+            rows, n_rows = numbering[rows], len(selected)
+            keep &= rows >= 0
+        indptr = np.searchsorted(rows[keep], np.arange(n_rows + 1))
+        return sparse.csr_matrix((self.weights[keep], position[keep], indptr), shape=(n_rows, count))
 
 
 class SentenceVectors:
-    """L2-normalised word and character TF-IDF rows, one per sentence."""
+    """Word and character TF-IDF rows, one per sentence."""
 
-    def __init__(self, words, chars) -> None:
-        self.words, self.chars = CompactRows(words), CompactRows(chars)
+    def __init__(self, words: SentenceRows, chars: SentenceRows) -> None:
+        self.words, self.chars = words, chars
 
 
-@lru_cache(maxsize=262144)
-def _features(term: str) -> tuple[int, np.ndarray]:
-    """The hashed column of a word and the hashed columns of its padded character 3- to 5-grams."""
+class _Buffer:
+    """A numpy array that grows by doubling (appending costs amortised constant time per value)."""
+
+    def __init__(self, dtype) -> None:
+        self._data, self.size = np.zeros(1024, dtype=dtype), 0
+
+    def extend(self, values: np.ndarray) -> None:
+        needed = self.size + len(values)
+        if needed > len(self._data):
+            grown = np.zeros(max(needed, 2 * len(self._data)), dtype=self._data.dtype)
+            grown[: self.size] = self._data[: self.size]
+            self._data = grown
+        self._data[self.size : needed] = values
+        self.size = needed
+
+    @property
+    def values(self) -> np.ndarray:
+        return self._data[: self.size]
+
+
+class _Terms:
+    """Every term seen with one IDF model, numbered, with its word column, IDF and character n-gram columns.
+
+    Features of a term are computed once per process; a batch then numbers its tokens with one dictionary
+    lookup each and does everything else by indexing these arrays. Cleared when it holds ``MAX_TERMS``.
+    """
+
+    MAX_TERMS = 2_000_000
+
+    def __init__(self, idf_model: IdfModel) -> None:
+        self.idf_model = idf_model
+        self.clear()
+
+    def clear(self) -> None:
+        self.numbers: dict[str, int] = {}
+        self.word_columns, self.idf = _Buffer(np.int64), _Buffer(np.float64)
+        self.gram_starts, self.gram_counts, self.grams = (
+            _Buffer(np.int64),
+            _Buffer(np.int64),
+            _Buffer(np.int64),
+        )
+
+    def number(self, tokens: list[str]) -> np.ndarray:
+        """The term number of every token (new terms are added)."""
+        new = [t for t in dict.fromkeys(tokens) if t not in self.numbers]
+        if len(self.numbers) + len(new) > self.MAX_TERMS:
+            self.clear()
+            new = list(dict.fromkeys(tokens))
+        if new:
+            self._add(new)
+        return np.fromiter(map(self.numbers.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+
+    def _add(self, terms: list[str]) -> None:
+        for term in terms:
+            self.numbers[term] = len(self.numbers)
+        self.word_columns.extend(np.fromiter(map(_hash, terms), dtype=np.int64, count=len(terms)))
+        self.idf.extend(self.idf_model.idf(terms))
+        grams = [_char_grams(term) for term in terms]
+        counts = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+        self.gram_starts.extend(self.grams.size + np.cumsum(counts) - counts)
+        self.gram_counts.extend(counts)
+        flat = [g for term_grams in grams for g in term_grams]
+        self.grams.extend(np.fromiter(map(_hash, flat), dtype=np.int64, count=len(flat)))
+
+
+def _char_grams(term: str) -> list[str]:
+    """A word's character 3- to 5-grams, padded with spaces."""
     padded = f" {term} "
-    grams = [padded[i : i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1)] or [padded]
-    return _hash(term), np.fromiter((_hash(g) for g in grams), dtype=np.int64, count=len(grams))
+    return [padded[i : i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1)] or [padded]
+
+
+_term_tables: dict[int, tuple[IdfModel, _Terms]] = {}
+
+
+def _terms_of(idf_model: IdfModel) -> _Terms:
+    """The term table of ``idf_model`` (a few models are kept; the model is held so its id stays its own)."""
+    entry = _term_tables.get(id(idf_model))
+    if entry is None:
+        if len(_term_tables) >= 4:
+            _term_tables.pop(next(iter(_term_tables)))
+        entry = _term_tables[id(idf_model)] = (idf_model, _Terms(idf_model))
+    return entry[1]
 
 
 def _hash(feature: str) -> int:
@@ -151,27 +233,22 @@ def _entries(sentences: Sequence[Sequence[str]], idf_model: IdfModel) -> tuple[E
     """The TF-IDF entries of tokenised ``sentences``, words and character n-grams apart (not normalised;
     a column may recur within a row, where its weights add up).
 
-    Tokens are numbered by a dictionary in one pass; counting, weighting and spreading each term over its
-    character n-grams are array operations over the distinct terms.
+    Tokens are numbered in the term table in one pass; counting, weighting and spreading each term over its
+    character n-grams are array operations.
     """
-    vocabulary: dict[str, int] = {}
-    flat = [vocabulary.setdefault(t, len(vocabulary)) for tokens in sentences for t in tokens]
+    terms = _terms_of(idf_model)
+    numbers = terms.number([t for tokens in sentences for t in tokens])
     lengths = np.fromiter((len(tokens) for tokens in sentences), dtype=np.int64, count=len(sentences))
-    size = max(len(vocabulary), 1)
-    codes = np.repeat(np.arange(len(sentences), dtype=np.int64), lengths) * size + np.asarray(flat, np.int64)
+    size = max(len(terms.numbers), 1)
+    codes = np.repeat(np.arange(len(sentences), dtype=np.int64), lengths) * size + numbers
     codes, counts = np.unique(codes, return_counts=True)
     rows, term_ids = codes // size, codes % size
-    terms = list(vocabulary)
-    features = [_features(t) for t in terms]
-    weights = (1.0 + np.log(counts)) * idf_model.idf(terms)[term_ids]
-    word_cols = np.fromiter((f[0] for f in features), dtype=np.int64, count=len(features))[term_ids]
-    gram_counts = np.fromiter((len(f[1]) for f in features), dtype=np.int64, count=len(features))
-    gram_starts = np.cumsum(gram_counts) - gram_counts
-    all_grams = _concat([f[1] for f in features])
-    per_entry = gram_counts[term_ids]
-    # the n-gram columns of every entry's term: its run of ``all_grams``, runs laid end to end
+    weights = (1.0 + np.log(counts)) * terms.idf.values[term_ids]
+    word_cols = terms.word_columns.values[term_ids]
+    per_entry = terms.gram_counts.values[term_ids]
+    # the n-gram columns of every entry's term: its run of ``grams``, runs laid end to end
     offsets = np.arange(int(per_entry.sum())) - np.repeat(np.cumsum(per_entry) - per_entry, per_entry)
-    gram_cols = all_grams[np.repeat(gram_starts[term_ids], per_entry) + offsets]
+    gram_cols = terms.grams.values[np.repeat(terms.gram_starts.values[term_ids], per_entry) + offsets]
     chars = (np.repeat(rows, per_entry), gram_cols, np.repeat(weights, per_entry))
     return (rows, word_cols, weights), chars
 
@@ -181,28 +258,27 @@ def vectorize(sentences: Sequence[Sequence[str]], idf_model: IdfModel) -> Senten
 
     Features are hashed into one fixed space, so vectors of separate calls are comparable.
     """
-    from scipy import sparse
-
-    rows = np.arange(len(sentences) + 1)
     words, chars = (
-        # unit keys are sorted by row, then column: they are the CSR layout already
-        sparse.csr_matrix(
-            (weights, keys % _DIM, np.searchsorted(keys // _DIM, rows)), shape=(len(sentences), _DIM)
-        )
-        for keys, weights in map(_unit_keys, _entries(sentences, idf_model))
+        SentenceRows(*_unit_keys(entries), len(sentences)) for entries in _entries(sentences, idf_model)
     )
     return SentenceVectors(words, chars)
 
 
-def _concat(arrays: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
-
-
-def _dot(x: CompactRows, y: CompactRows) -> np.ndarray:
-    a, b = x.shared_with(y)
-    if not a.shape[1]:
-        return np.zeros((a.shape[0], b.shape[0]))
-    return (a.tocsr() @ b.T).toarray()
+def _dot(
+    x: SentenceRows, y: SentenceRows, x_rows: np.ndarray | None = None, y_rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Dot products of the (selected) rows of ``x`` with those of ``y``."""
+    _, in_x, in_y = np.intersect1d(x.used, y.used, assume_unique=True, return_indices=True)
+    if not len(in_x):
+        return np.zeros(
+            (x.n_rows if x_rows is None else len(x_rows), y.n_rows if y_rows is None else len(y_rows))
+        )
+    matrices = []
+    for rows, used, selected in ((x, in_x, x_rows), (y, in_y, y_rows)):
+        shared = np.full(len(rows.used), -1)
+        shared[used] = np.arange(len(used))
+        matrices.append(rows.restricted(shared, len(used), selected))
+    return (matrices[0] @ matrices[1].T).toarray()
 
 
 WORD_FLOOR = 0.1
@@ -219,7 +295,7 @@ def similarity_matrix(a: SentenceVectors, b: SentenceVectors) -> np.ndarray:
     rows = np.flatnonzero((words >= WORD_FLOOR).any(axis=1))
     cols = np.flatnonzero((words >= WORD_FLOOR).any(axis=0))
     if len(rows) and len(cols):
-        chars = _dot(a.chars.rows(rows), b.chars.rows(cols))
+        chars = _dot(a.chars, b.chars, rows, cols)
         words[np.ix_(rows, cols)] += chars
     return words / 2.0
 
