@@ -71,7 +71,11 @@ def _patterns(agencies: Mapping[str, Sequence[str]]) -> list[tuple[str, str, re.
         (
             "photo",
             "photo credit",
-            re.compile(rf"\b(?P<who>{agency}) PHOTO\b|\b(?P<who2>{agency.upper()})/[A-Z][a-z]+"),
+            # the lookaheads spare trying every agency at every word
+            re.compile(
+                rf"\b(?=[A-Za-z]+ PHOTO\b)(?P<who>{agency}) PHOTO\b"
+                rf"|\b(?=[A-Z]+/)(?P<who2>{agency.upper()})/[A-Z][a-z]+"
+            ),
         ),
     ]
 
