@@ -42,6 +42,7 @@ __all__ = [
     "FEATURES",
     "features",
     "common_subsequence",
+    "character_containment",
     "RewriteModel",
     "fit",
     "default_model",
@@ -67,13 +68,15 @@ def _pairs(name: str) -> list[str]:
     return [f"{name} min", f"{name} max"]
 
 
+CHARACTER_GRAMS = (3, 4, 5)
+
 FEATURES: tuple[str, ...] = (
     "word cosine",
     "character cosine",
+    *(f for n in CHARACTER_GRAMS for f in _pairs(f"character {n}-grams")),
     *(f for n in (1, 2, 3) for f in _pairs(f"word {n}-grams")),
     *_pairs("content words"),
     *_pairs("content bigrams"),
-    *(f for n in (3, 4, 5) for f in _pairs(f"character {n}-grams")),
     *_pairs("common subsequence"),
     "numbers differ",
     "numbers distance",
@@ -98,8 +101,44 @@ def _grams(forms: Sequence[str], n: int) -> set[tuple[str, ...]]:
     return {tuple(forms[i : i + n]) for i in range(len(forms) - n + 1)}
 
 
-def _char_grams(text: str, n: int) -> set[str]:
-    return {text[i : i + n] for i in range(len(text) - n + 1)}
+def character_containment(first: Sequence[str], second: Sequence[str]) -> np.ndarray:
+    """Containment of the character n-gram sets (n in :data:`CHARACTER_GRAMS`) of ``first[i]`` and
+    ``second[i]``, as (min, max) per n: shape ``(len(first), 2 * len(CHARACTER_GRAMS))``.
+
+    The whole batch at once and exactly, without hashing: the code of the n-gram at position ``p`` of pair
+    ``i`` is ``i`` followed by its ``n`` characters as digits of base ``B`` (code points + 1). When codes
+    would grow past 62 bits they are renumbered by rank, which keeps equal grams equal. One sort per ``n``
+    then brings each gram's occurrences in both texts together.
+    """
+    count = len(first)
+    texts = [*first, *second]
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    if not count or not lengths.sum():
+        return np.zeros((count, 2 * len(CHARACTER_GRAMS)))
+    characters = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    text_of = np.repeat(np.arange(len(texts)), lengths)
+    pair, in_second = text_of % count, text_of >= count
+    room = np.repeat(np.cumsum(lengths), lengths) - np.arange(len(characters))  # characters left in its text
+    base = int(characters.max()) + 2
+    digits = np.r_[characters + 1, np.zeros(max(CHARACTER_GRAMS), dtype=np.int64)]
+    codes, columns = pair.copy(), []
+    for n in range(1, max(CHARACTER_GRAMS) + 1):
+        if int(codes.max()) >= (1 << 62) // base:
+            codes = np.unique(codes, return_inverse=True)[1]
+        codes = codes * base + digits[n - 1 : n - 1 + len(characters)]
+        if n not in CHARACTER_GRAMS:
+            continue
+        whole = room >= n
+        keys = codes[whole] * 2 + in_second[whole]
+        order = np.argsort(keys)
+        keys, pairs = keys[order], pair[whole][order]
+        distinct = np.diff(keys, prepend=-1) != 0
+        keys, pairs = keys[distinct], pairs[distinct]
+        sizes = [np.bincount(pairs[(keys & 1) == side], minlength=count) for side in (0, 1)]
+        shared = np.bincount(pairs[1:][(keys[1:] >> 1) == (keys[:-1] >> 1)], minlength=count)
+        one_way, other_way = (shared / np.maximum(size, 1) for size in sizes)
+        columns += [np.minimum(one_way, other_way), np.maximum(one_way, other_way)]
+    return np.column_stack(columns)
 
 
 def common_subsequence(a: Sequence[str], b: Sequence[str]) -> int:
@@ -137,9 +176,6 @@ def _row(a: Wording, b: Wording, function_words: frozenset[str], idf_model: IdfM
     content_b = [f for f in b.forms if f not in function_words]
     row += _containment(set(content_a), set(content_b))
     row += _containment(_grams(content_a, 2), _grams(content_b, 2))
-    joined_a, joined_b = " ".join(a.forms), " ".join(b.forms)
-    for n in (3, 4, 5):
-        row += _containment(_char_grams(joined_a, n), _char_grams(joined_b, n))
     row += _both_ways(common_subsequence(a.forms, b.forms), len(a.forms), len(b.forms))
     numbers_a = {f for f in a.forms if f.isdigit()}
     numbers_b = {f for f in b.forms if f.isdigit()}
@@ -160,8 +196,11 @@ def features(
     if not pairs:
         return np.zeros((0, len(FEATURES)))
     words, chars = paired_cosines([a.forms for a, _ in pairs], [b.forms for _, b in pairs], idf_model)
+    grams = character_containment(
+        [" ".join(a.forms) for a, _ in pairs], [" ".join(b.forms) for _, b in pairs]
+    )
     rows = [_row(a, b, function_words, idf_model) for a, b in pairs]
-    return np.column_stack([np.minimum(words, 1.0), np.minimum(chars, 1.0), np.asarray(rows)])
+    return np.column_stack([np.minimum(words, 1.0), np.minimum(chars, 1.0), grams, np.asarray(rows)])
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,11 @@ from hypothesis import strategies as st
 
 from dedup.errors import DedupError
 from dedup.rewrite import (
+    CHARACTER_GRAMS,
     FEATURES,
     RewriteModel,
     Wording,
+    character_containment,
     common_subsequence,
     default_model,
     features,
@@ -152,3 +154,35 @@ def _table_lcs(a, b):
 @given(st.lists(st.sampled_from("abcd"), max_size=30), st.lists(st.sampled_from("abcd"), max_size=30))
 def test_common_subsequence_equals_the_dynamic_programming_table(a, b):
     assert common_subsequence(a, b) == _table_lcs(a, b) == common_subsequence(b, a)
+
+
+def _set_containment(a: str, b: str, n: int) -> tuple[float, float]:
+    grams_a = {a[i : i + n] for i in range(len(a) - n + 1)}
+    grams_b = {b[i : i + n] for i in range(len(b) - n + 1)}
+    one, other = (len(grams_a & grams_b) / max(len(grams), 1) for grams in (grams_a, grams_b))
+    return min(one, other), max(one, other)
+
+
+# a small alphabet makes shared grams common; CJK and astral characters exercise wide code points
+texts = st.text(alphabet=st.sampled_from("ab c\u00e9\u4e2d\U0001f600"), max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(texts, texts), max_size=6))
+def test_character_containment_equals_python_sets(pairs):
+    found = character_containment([a for a, _ in pairs], [b for _, b in pairs])
+    assert found.shape == (len(pairs), 2 * len(CHARACTER_GRAMS))
+    for row, (a, b) in zip(found, pairs, strict=True):
+        expected = [value for n in CHARACTER_GRAMS for value in _set_containment(a, b, n)]
+        np.testing.assert_allclose(row, expected)
+
+
+def test_character_containment_renumbers_codes_that_would_overflow():
+    # astral characters make each code digit 17 bits wide: five of them need renumbering on the way
+    a, b = (
+        "\U0001f600\U0001f601\U0001f602\U0001f603\U0001f604\U0001f605",
+        "\U0001f601\U0001f602\U0001f603\U0001f604",
+    )
+    found = character_containment([a], [b])[0]
+    expected = [value for n in CHARACTER_GRAMS for value in _set_containment(a, b, n)]
+    np.testing.assert_allclose(found, expected)
