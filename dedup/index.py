@@ -5,8 +5,9 @@ comparer); :class:`Index` keeps it in SQLite, :class:`dedup.redis_index.RedisInd
 :func:`open_index` picks one by its location (a file path, or ``redis://host:port/db``).
 
 Adding is incremental and idempotent: an article is keyed by its id and the SHA-256 of its text, so adding
-the same content again changes nothing, and each article is committed in its own transaction (WAL
-journal), so an add interrupted by Ctrl-C or ``kill -9`` leaves every article committed before it usable.
+the same content again changes nothing, and articles are committed in batches of ``batch_size``, each in
+one transaction (WAL journal), so an add interrupted by Ctrl-C or ``kill -9`` leaves every batch committed
+before it usable.
 The index records the dedup and datasketch versions, the signature scheme and every parameter that changes
 signatures, and refuses to open under different ones.
 """
@@ -235,24 +236,25 @@ class Index(ArticleIndex):
         row = self.db.execute("SELECT sha256 FROM articles WHERE id = ?", (article_id,)).fetchone()
         return row[0] if row else None
 
-    def store(self, batch: list[tuple[Article, str, bool]]) -> None:
-        for article, digest, replace in batch:
-            self._store_one(article, digest, replace)
+    batch_size = 100  # articles per transaction: an interrupted add keeps every batch committed before
 
-    def _store_one(self, article: Article, digest: str, replace: bool) -> None:
-        keys = sign(article, self.settings).keys.ravel().view(np.int64)
+    def store(self, batch: list[tuple[Article, str, bool]]) -> None:
+        keys = [
+            np.unique(sign(article, self.settings).keys.ravel().view(np.int64)) for article, _, _ in batch
+        ]
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            if replace:
-                self.db.execute("DELETE FROM buckets WHERE article_id = ?", (article.id,))
-            self.db.execute(
-                "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (article.id, digest, article.path, article.text, article.title, article.date, article.source,
-                 article.url, article.encoding),
-            )  # fmt: skip
-            self.db.executemany(
-                "INSERT INTO buckets VALUES (?, ?)", ((int(k), article.id) for k in np.unique(keys))
-            )
+            for (article, digest, replace), article_keys in zip(batch, keys, strict=True):
+                if replace:
+                    self.db.execute("DELETE FROM buckets WHERE article_id = ?", (article.id,))
+                self.db.execute(
+                    "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (article.id, digest, article.path, article.text, article.title, article.date,
+                     article.source, article.url, article.encoding),
+                )  # fmt: skip
+                self.db.executemany(
+                    "INSERT INTO buckets VALUES (?, ?)", ((int(k), article.id) for k in article_keys)
+                )
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
