@@ -135,7 +135,8 @@ class ArticleIndex(ABC):
     @abstractmethod
     def candidates(self, article: Article, limit: int) -> list[tuple[str, int]]:
         """Indexed articles sharing at least ``min_shared_buckets`` buckets with ``article``:
-        ``(id, shared buckets)``, most first, then by id."""
+        ``(id, shared buckets)``, most first, then by id. As in a scan, a bucket holding more than
+        ``max_bucket_docs`` articles (``article`` included) is too common to count."""
 
     batch_size = 1  # articles written together (a store may commit a batch at once)
 
@@ -290,6 +291,11 @@ class Index(ArticleIndex):
         self.db.execute("CREATE TEMP TABLE IF NOT EXISTS query_keys (key INTEGER PRIMARY KEY)")
         self.db.execute("DELETE FROM query_keys")
         self.db.executemany("INSERT OR IGNORE INTO query_keys VALUES (?)", ((k,) for k in keys))
+        self.db.execute(
+            "DELETE FROM query_keys WHERE (SELECT count(*) FROM (SELECT 1 FROM buckets b WHERE b.key = "
+            "query_keys.key AND b.article_id != ? LIMIT ?)) >= ?",
+            (article.id, self.settings.max_bucket_docs, self.settings.max_bucket_docs),
+        )
         # CROSS JOIN fixes the join order: look up each query key in the key index, rather than scanning
         # every bucket row in article order (which SQLite otherwise picks for the GROUP BY: 6x slower)
         rows = self.db.execute(

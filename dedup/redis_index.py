@@ -178,8 +178,9 @@ class RedisIndex(ArticleIndex):
                 for bucket in set(self._band_hashes(signatures, band)):
                     pipe.smembers(self.lsh.hashtables[band].redis_key(bucket))
             for members in pipe.execute():
-                shared.update({member.rpartition(_SEPARATOR)[0].decode() for member in members})
-        shared.pop(article.id, None)
+                others = {member.rpartition(_SEPARATOR)[0].decode() for member in members} - {article.id}
+                if len(others) < self.settings.max_bucket_docs:
+                    shared.update(others)
         ranked = sorted(
             (
                 (article_id, count)

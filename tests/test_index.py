@@ -96,6 +96,17 @@ def test_an_add_killed_with_sigkill_leaves_a_usable_index(tmp_path):
         assert index.stats().articles == 10
 
 
+def test_a_bucket_too_common_to_pair_anyone_is_ignored_as_in_a_scan(tmp_path):
+    # the same text under five ids: every bucket holds all the articles indexed, and the probe
+    articles = [Article(id=f"doc{i}", path=f"doc{i}", text=article(500)) for i in range(4)]
+    probe = Article(id="probe", path="probe", text=article(500))
+    with Index(tmp_path / "index.sqlite", Settings(max_bucket_docs=3)) as index:
+        index.add(articles[:2])
+        assert [i for i, _ in index.candidates(probe, 10)] == ["doc0", "doc1"]  # buckets of 3 articles
+        index.add(articles[2:])
+        assert index.candidates(probe, 10) == []  # buckets of 5 articles: more than 3
+
+
 def test_index_and_query_commands(tmp_path):
     path = tmp_path / "news.sqlite"
     added = runner.invoke(app, ["index", "add", str(CORPORA), "--index", str(path), "--json", "--quiet"])

@@ -73,6 +73,17 @@ def test_redis_and_sqlite_indexes_answer_alike(redis_url, tmp_path):
         assert shared.get("orig3") == local.get("orig3")
 
 
+def test_redis_and_sqlite_ignore_the_same_too_common_buckets(redis_url, tmp_path):
+    corpus, settings = _corpus(), Settings(max_bucket_docs=2)  # an original, its copy and excerpt: 3
+    with open_index(redis_url, settings) as shared, Index(tmp_path / "index.sqlite", settings) as local:
+        shared.add(corpus), local.add(corpus)
+        found = [shared.candidates(probe, 50) for probe in corpus]
+        assert found == [local.candidates(probe, 50) for probe in corpus]
+    with Index(tmp_path / "default.sqlite") as default:
+        default.add(corpus)
+        assert found != [default.candidates(probe, 50) for probe in corpus]
+
+
 def test_redis_adding_is_idempotent_replaces_and_removes(redis_url):
     with open_index(redis_url) as index:
         first = index.add(_corpus()[:4])
