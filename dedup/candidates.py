@@ -30,6 +30,7 @@ __all__ = [
     "partition_keys",
     "merge_candidates",
     "boilerplate_blocks",
+    "short_runs",
     "s_curve",
 ]
 
@@ -256,6 +257,18 @@ def boilerplate_blocks(full_keys: np.ndarray, block_docs: np.ndarray, min_docs: 
         if len(docs) > min_docs:
             flags[windows] = True
     return flags
+
+
+def short_runs(flags: np.ndarray, spans: np.ndarray, max_chars: int) -> np.ndarray:
+    """``flags`` of one document's blocks, keeping only runs of flagged blocks that span at most
+    ``max_chars`` characters (``spans``: each block's ``[start, end)``). A recurring footer is a short run;
+    a recurring wire story, republished whole, is a long one and no boilerplate."""
+    edges = np.diff(np.r_[0, flags.astype(np.int8), 0])
+    kept = flags.copy()
+    for first, last in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+        if spans[last - 1, 1] - spans[first, 0] > max_chars:
+            kept[first:last] = False
+    return kept
 
 
 _PAIR_BASE = np.int64(2**31)

@@ -23,6 +23,7 @@ from dedup.candidates import (
     candidates_of_packed,
     lsh_parameters,
     pack_entries,
+    short_runs,
 )
 from dedup.errors import InputError
 from dedup.model import Comparison
@@ -385,6 +386,8 @@ def _boilerplate(signed: Sequence[Signed], settings: Settings) -> dict[str, list
     boilerplate: dict[str, list[tuple[int, int]]] = {}
     for index, item in enumerate(signed):
         flags = flags_all[offsets[index] : offsets[index + 1]]
+        if flags.any():
+            flags = short_runs(flags, item.block_spans, settings.boilerplate_max_chars)
         if flags.any():
             boilerplate[item.article.id] = [tuple(map(int, span)) for span in item.block_spans[flags]]
     return boilerplate

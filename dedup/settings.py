@@ -42,7 +42,9 @@ class Settings:
             buckets (over all windows and bands): reuse agrees in many, a shared topic in few.
         max_bucket_docs: an LSH bucket holding more articles than this is too common to pair anyone.
         boilerplate_docs: a window whose whole signature recurs in more than this many articles is
-            boilerplate: reported apart, never as reuse.
+            boilerplate: reported apart, never as reuse...
+        boilerplate_max_chars: ...unless it belongs to a run of such windows longer than this many
+            characters: a footer or a disclaimer is short, a wire story republished by many outlets is not.
         wholly_derived: derived fraction from which an article is "wholly derived" (METER's WD).
         partially_derived: derived fraction from which an article is "partially derived" (METER's PD).
     """
@@ -63,6 +65,7 @@ class Settings:
     min_shared_buckets: int = 4
     max_bucket_docs: int = 50
     boilerplate_docs: int = 5
+    boilerplate_max_chars: int = 600
     wholly_derived: float = 0.7
     partially_derived: float = 0.05
 
@@ -107,6 +110,7 @@ CONSTRAINTS: dict[str, tuple[type, float, float]] = {
     "min_shared_buckets": (int, 1, 100_000),
     "max_bucket_docs": (int, 2, 10_000_000),
     "boilerplate_docs": (int, 2, 10_000_000),
+    "boilerplate_max_chars": (int, 0, 100_000_000),
     "wholly_derived": (float, 0.0, 1.0),
     "partially_derived": (float, 0.0, 1.0),
 }

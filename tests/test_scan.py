@@ -94,6 +94,23 @@ def test_a_footer_in_many_articles_is_boilerplate_not_reuse(tmp_path):
     assert any(footer[:40] in story[start:end] or story[start:end] in footer for start, end in spans)
 
 
+def test_a_wire_story_republished_by_many_outlets_is_reuse_not_boilerplate(tmp_path):
+    wire = article(300, 14)
+    footer = (
+        "Copyright Example Daily. All rights reserved. This material may not be published or redistributed. "
+    )
+    for outlet in range(8):
+        _write(tmp_path, f"outlet{outlet}.txt", article(200 + outlet, 4) + "\n" + wire)
+        _write(tmp_path, f"story{outlet}.txt", article(400 + outlet) + "\n" + footer * 3 + "\n")
+    result = scan(tmp_path, jobs=1, settings=Settings(boilerplate_docs=5))
+    outlets = {str(tmp_path / f"outlet{outlet}.txt") for outlet in range(8)}
+    assert {frozenset((pair.a.id, pair.b.id)) for pair in result.pairs} == {
+        frozenset((x, y)) for x in outlets for y in outlets if x < y
+    }
+    assert all(pair.a.derived_fraction > 0.5 and pair.b.derived_fraction > 0.5 for pair in result.pairs)
+    assert set(result.boilerplate) == {str(tmp_path / f"story{outlet}.txt") for outlet in range(8)}
+
+
 def test_bad_files_are_skipped_with_reasons_and_the_scan_goes_on(tmp_path):
     _write(tmp_path, "a.txt", article(1))
     _write(tmp_path, "b.txt", article(1).replace("\n\n", "\n\nIndeed. ", 1))
