@@ -26,7 +26,7 @@ from functools import lru_cache
 import numpy as np
 
 from dedup.errors import SettingsError
-from dedup.text import CJK, normalize
+from dedup.text import CJK, ascii_words, normalize
 
 __all__ = ["SignatureScheme", "Features", "Windows", "features", "feature_hashes", "window_signatures"]
 
@@ -85,22 +85,16 @@ class Features:
     ends: np.ndarray
 
 
-_ASCII_WORD = np.zeros(256, dtype=np.int8)
-for _range in (b"az", b"AZ", b"09", b"__"):
-    _ASCII_WORD[_range[0] : _range[1] + 1] = 1
-
-
 def _ascii_features(text: str) -> Features:
     """:func:`features` of ASCII text, with word boundaries found in numpy (``\\w+`` runs)."""
     lowered = text.lower()
-    edges = np.diff(
-        np.r_[np.int8(0), _ASCII_WORD[np.frombuffer(lowered.encode("ascii"), np.uint8)], np.int8(0)]
-    )
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    starts, ends = ascii_words(lowered)
     stop = _stop_words()
-    words = [lowered[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    words = [lowered[a:b] for a, b in zip(starts, ends, strict=True)]
     keep = [i for i, word in enumerate(words) if word not in stop and not word.isdigit()]
-    return Features([words[i] for i in keep], starts[keep], ends[keep])
+    return Features(
+        [words[i] for i in keep], np.asarray(starts, np.int64)[keep], np.asarray(ends, np.int64)[keep]
+    )
 
 
 def features(text: str) -> Features:

@@ -16,7 +16,19 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Normalized", "Token", "Sentence", "normalize", "tokenize", "split_sentences", "fold", "CJK"]
+import numpy as np
+
+__all__ = [
+    "Normalized",
+    "Token",
+    "Sentence",
+    "normalize",
+    "tokenize",
+    "split_sentences",
+    "fold",
+    "ascii_words",
+    "CJK",
+]
 
 _PUNCT_FOLD = str.maketrans(
     {
@@ -84,9 +96,24 @@ class Token:
     end: int
 
 
+_ASCII_WORD = np.zeros(256, dtype=np.int8)
+for _range in (b"az", b"AZ", b"09", b"__"):
+    _ASCII_WORD[_range[0] : _range[1] + 1] = 1
+
+
+def ascii_words(text: str) -> tuple[list[int], list[int]]:
+    """Starts and ends of the runs of word characters (``\\w+``: letters, digits, ``_``) of ASCII ``text``,
+    found with numpy rather than a regular expression."""
+    edges = np.diff(np.r_[np.int8(0), _ASCII_WORD[np.frombuffer(text.encode("ascii"), np.uint8)], np.int8(0)])
+    return np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()
+
+
 def tokenize(text: str, normalized: Normalized | None = None) -> list[Token]:
     """Tokens of ``text``: runs of word characters, single CJK characters; offsets into ``text``."""
     norm = normalized or normalize(text)
+    if norm.origin is None:  # ASCII: folding kept every offset
+        folded = norm.text
+        return [Token(folded[start:end], start, end) for start, end in zip(*ascii_words(folded), strict=True)]
     tokens = []
     for match in _TOKEN_RE.finditer(norm.text):
         start, end = norm.original_span(match.start(), match.end())

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -62,3 +64,9 @@ def test_sentences_split_at_full_stops_and_line_breaks_not_inside_abbreviation_f
 def test_cjk_full_stop_ends_a_sentence_without_a_space():
     text = "阿里巴巴否认。华为也否认。"
     assert len(split_sentences(text, tokenize(text))) == 2
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_ascii_tokens_are_the_word_runs_of_the_regular_expression(text):
+    expected = [(m.group(), m.start(), m.end()) for m in re.finditer(r"\w+", text.lower())]
+    assert [(t.form, t.start, t.end) for t in tokenize(text)] == expected
