@@ -96,6 +96,22 @@ def test_an_add_killed_with_sigkill_leaves_a_usable_index(tmp_path):
         assert index.stats().articles == 10
 
 
+def test_an_index_with_the_older_bucket_index_is_migrated_when_opened(tmp_path):
+    path = tmp_path / "index.sqlite"
+    with Index(path) as index:
+        index.add(_articles(3))
+        index.db.execute("DROP INDEX buckets_by_key_and_article")
+        index.db.execute("CREATE INDEX buckets_by_key ON buckets (key)")
+    with Index(path) as index:
+        names = {row[0] for row in index.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        plan = " ".join(
+            str(row)
+            for row in index.db.execute("EXPLAIN QUERY PLAN SELECT article_id FROM buckets WHERE key = 1")
+        )
+    assert "buckets_by_key_and_article" in names and "buckets_by_key" not in names
+    assert "COVERING INDEX buckets_by_key_and_article" in plan
+
+
 def test_a_bucket_too_common_to_pair_anyone_is_ignored_as_in_a_scan(tmp_path):
     # the same text under five ids: every bucket holds all the articles indexed, and the probe
     articles = [Article(id=f"doc{i}", path=f"doc{i}", text=article(500)) for i in range(4)]
