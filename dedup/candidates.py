@@ -13,7 +13,6 @@ it is reported apart, never as reuse.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,21 +87,6 @@ class Candidates:
 
     pairs: np.ndarray  # (n_pairs, 2) int64
     shared: np.ndarray  # (n_pairs,) buckets each pair shares
-
-
-def _groups(keys: np.ndarray, window_docs: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """``(windows, distinct documents)`` of every key held by windows of two or more documents."""
-    flat_keys = keys.ravel()
-    flat_windows = np.repeat(np.arange(keys.shape[0]), keys.shape[1])
-    order = np.argsort(flat_keys, kind="stable")
-    sorted_keys, sorted_windows = flat_keys[order], flat_windows[order]
-    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-    sizes = np.diff(np.r_[starts, len(sorted_keys)])
-    for start, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
-        windows = sorted_windows[start : start + size]
-        docs = np.unique(window_docs[windows])
-        if len(docs) > 1:
-            yield windows, docs
 
 
 def _entries(keys: np.ndarray, window_docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -251,24 +235,32 @@ def merge_candidates(parts: list[Candidates], min_shared: int) -> Candidates:
 
 
 def boilerplate_blocks(full_keys: np.ndarray, block_docs: np.ndarray, min_docs: int) -> np.ndarray:
-    """Blocks whose whole signature recurs in more than ``min_docs`` documents (footers, disclaimers)."""
-    flags = np.zeros(len(full_keys), dtype=bool)
-    for windows, docs in _groups(full_keys.reshape(-1, 1), block_docs):
-        if len(docs) > min_docs:
-            flags[windows] = True
+    """Blocks whose whole signature recurs in more than ``min_docs`` documents (footers, disclaimers).
+
+    One sort by (signature, document); distinct documents per signature are counted where either changes.
+    """
+    if not len(full_keys):
+        return np.zeros(0, dtype=bool)
+    order = np.lexsort((block_docs, full_keys))
+    keys, docs = full_keys[order], block_docs[order]
+    new_key = np.r_[True, keys[1:] != keys[:-1]]
+    new_doc = new_key | np.r_[True, docs[1:] != docs[:-1]]
+    key_number = np.cumsum(new_key) - 1
+    flags = np.empty(len(full_keys), dtype=bool)
+    flags[order] = np.bincount(key_number, weights=new_doc)[key_number] > min_docs
     return flags
 
 
-def short_runs(flags: np.ndarray, spans: np.ndarray, max_chars: int) -> np.ndarray:
-    """``flags`` of one document's blocks, keeping only runs of flagged blocks that span at most
-    ``max_chars`` characters (``spans``: each block's ``[start, end)``). A recurring footer is a short run;
-    a recurring wire story, republished whole, is a long one and no boilerplate."""
-    edges = np.diff(np.r_[0, flags.astype(np.int8), 0])
-    kept = flags.copy()
-    for first, last in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
-        if spans[last - 1, 1] - spans[first, 0] > max_chars:
-            kept[first:last] = False
-    return kept
+def short_runs(flags: np.ndarray, spans: np.ndarray, block_docs: np.ndarray, max_chars: int) -> np.ndarray:
+    """``flags`` of blocks (in document order, ``spans`` their ``[start, end)``), keeping only runs of
+    flagged blocks of one document that span at most ``max_chars`` characters. A recurring footer is a
+    short run; a recurring wire story, republished whole, is a long one and no boilerplate."""
+    previous = np.r_[False, flags[:-1] & (block_docs[1:] == block_docs[:-1])]
+    following = np.r_[flags[1:] & (block_docs[1:] == block_docs[:-1]), False]
+    firsts, lasts = np.flatnonzero(flags & ~previous), np.flatnonzero(flags & ~following)
+    too_long = spans[lasts, 1] - spans[firsts, 0] > max_chars
+    run_of_block = np.cumsum(flags & ~previous) - 1
+    return flags & ~too_long[np.maximum(run_of_block, 0)] if len(firsts) else flags
 
 
 _PAIR_BASE = np.int64(2**31)

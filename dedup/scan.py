@@ -381,13 +381,15 @@ def _boilerplate(signed: Sequence[Signed], settings: Settings) -> dict[str, list
     block_counts = [len(s.block_keys) for s in signed]
     block_keys = np.concatenate([s.block_keys for s in signed]) if signed else np.zeros(0, dtype=np.uint64)
     block_docs = np.repeat(np.arange(len(signed)), block_counts)
-    flags_all = boilerplate_blocks(block_keys, block_docs, settings.boilerplate_docs)
+    spans = np.concatenate([s.block_spans for s in signed]) if signed else np.zeros((0, 2), dtype=np.int64)
+    flags_all = short_runs(
+        boilerplate_blocks(block_keys, block_docs, settings.boilerplate_docs),
+        spans, block_docs, settings.boilerplate_max_chars,
+    )  # fmt: skip
     offsets = np.r_[0, np.cumsum(block_counts)]
     boilerplate: dict[str, list[tuple[int, int]]] = {}
     for index, item in enumerate(signed):
         flags = flags_all[offsets[index] : offsets[index + 1]]
-        if flags.any():
-            flags = short_runs(flags, item.block_spans, settings.boilerplate_max_chars)
         if flags.any():
             boilerplate[item.article.id] = [tuple(map(int, span)) for span in item.block_spans[flags]]
     return boilerplate

@@ -11,11 +11,13 @@ from typer.testing import CliRunner
 
 from dedup.candidates import (
     band_keys,
+    boilerplate_blocks,
     candidate_pairs,
     lsh_parameters,
     merge_candidates,
     partition_keys,
     s_curve,
+    short_runs,
 )
 from dedup.cli import app
 from dedup.errors import SettingsError
@@ -281,3 +283,37 @@ def test_candidates_counted_in_several_passes_equal_one_pass(monkeypatch):
     passes = candidate_pairs(keys, docs, max_bucket_docs=50, min_shared=2)
     assert len(whole.pairs) > 0
     assert passes.pairs.tolist() == whole.pairs.tolist() and passes.shared.tolist() == whole.shared.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 9)), max_size=60), st.integers(1, 4))
+def test_boilerplate_blocks_are_those_whose_signature_is_in_more_than_min_docs_documents(blocks, min_docs):
+    blocks.sort(key=lambda block: block[1])  # blocks come in document order
+    keys = np.array([key for key, _ in blocks], dtype=np.uint64)
+    docs = np.array([doc for _, doc in blocks], dtype=np.int64)
+    holders: dict[int, set[int]] = {}
+    for key, doc in blocks:
+        holders.setdefault(key, set()).add(doc)
+    expected = [len(holders[key]) > min_docs for key, _ in blocks]
+    assert boilerplate_blocks(keys, docs, min_docs).tolist() == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.booleans(), st.integers(1, 50), st.booleans()), max_size=40), st.integers(0, 120)
+)
+def test_short_runs_keep_the_flagged_runs_of_one_document_up_to_max_chars(blocks, max_chars):
+    # each block: flagged, its length, whether a new document starts with it
+    flags = np.array([flag for flag, _, _ in blocks], dtype=bool)
+    docs = np.cumsum([new for _, _, new in blocks]).astype(np.int64)
+    ends = np.cumsum([length for _, length, _ in blocks]).astype(np.int64)
+    spans = np.stack([ends - [length for _, length, _ in blocks], ends], axis=1).reshape(-1, 2)
+    expected, run = flags.copy(), []
+    for index in range(len(blocks) + 1):
+        if index < len(blocks) and flags[index] and (not run or docs[index] == docs[run[-1]]):
+            run.append(index)
+            continue
+        if run and spans[run[-1], 1] - spans[run[0], 0] > max_chars:
+            expected[run] = False
+        run = [index] if index < len(blocks) and flags[index] else []
+    assert short_runs(flags, spans, docs, max_chars).tolist() == expected.tolist()
