@@ -118,7 +118,12 @@ _CHUNK = 1 << 23  # sorted entries examined at once
 def _useful_buckets(packed: np.ndarray, max_bucket_docs: int) -> tuple[np.ndarray, np.ndarray]:
     """The distinct documents of every bucket holding 2 to ``max_bucket_docs`` of them, ascending and laid
     end to end, and each such bucket's size. ``packed`` is sorted, so buckets are runs; it is read in chunks
-    cut at bucket boundaries and only the useful buckets are kept (most hold one document)."""
+    cut at bucket boundaries and only the useful buckets are kept (most hold one document).
+
+    A bucket holding more documents is a star instead: its first document paired with each other one, as
+    buckets of two. Pairing all of them would be quadratic, and ignoring them would never pair a wire story
+    republished by more outlets than the limit; its first document recurs in all of the story's buckets, so
+    every copy reaches ``min_shared`` with it, while chance collisions rarely share a first document."""
     documents, sizes = [], []
     start = 0
     while start < len(packed):
@@ -130,13 +135,18 @@ def _useful_buckets(packed: np.ndarray, max_bucket_docs: int) -> tuple[np.ndarra
         chunk = chunk[_run_starts(chunk)]  # one entry per (bucket, document)
         starts = _run_starts(chunk >> np.uint64(DOC_BITS))
         chunk_sizes = np.diff(np.r_[starts, len(chunk)])
+        chunk_docs = (chunk & np.uint64((1 << DOC_BITS) - 1)).astype(np.int32)
         useful = (chunk_sizes >= 2) & (chunk_sizes <= max_bucket_docs)
-        kept = np.repeat(useful, chunk_sizes)
-        documents.append((chunk[kept] & np.uint64((1 << DOC_BITS) - 1)).astype(np.int32))
-        sizes.append(chunk_sizes[useful])
+        documents.append(chunk_docs[np.repeat(useful, chunk_sizes)])
+        sizes.append(chunk_sizes[useful].astype(np.int32))
+        in_star = np.repeat(chunk_sizes > max_bucket_docs, chunk_sizes)
+        in_star[starts] = False  # the first document is the centre, paired with each of the others
+        centres = np.repeat(chunk_docs[starts], chunk_sizes)
+        documents.append(np.stack([centres[in_star], chunk_docs[in_star]], axis=1).ravel())
+        sizes.append(np.full(int(in_star.sum()), 2, dtype=np.int32))
         start = end
     if not documents:
-        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32)
     return np.concatenate(documents), np.concatenate(sizes)
 
 
@@ -149,9 +159,10 @@ def candidate_pairs(
     """Pairs of documents whose windows share at least ``min_shared`` buckets over all bands.
 
     ``keys`` is ``(n_windows, bands)`` from :func:`band_keys`; ``window_docs[w]`` is the document of window
-    ``w``. A bucket holding more than ``max_bucket_docs`` documents is too common to say anything and
-    pairs nobody. Counting shared buckets separates reuse (many windows agree, in many bands) from
-    documents that merely share a topic (a chance collision or two).
+    ``w``. A bucket holding more than ``max_bucket_docs`` documents pairs its first document with each
+    of the others only (a star, see :func:`_useful_buckets`). Counting shared buckets separates reuse
+    (many windows agree, in many bands) from documents that merely share a topic (a chance collision or
+    two).
     """
     return candidates_of_packed(
         pack_entries(keys, window_docs), max_bucket_docs=max_bucket_docs, min_shared=min_shared

@@ -136,7 +136,8 @@ class ArticleIndex(ABC):
     def candidates(self, article: Article, limit: int) -> list[tuple[str, int]]:
         """Indexed articles sharing at least ``min_shared_buckets`` buckets with ``article``:
         ``(id, shared buckets)``, most first, then by id. As in a scan, a bucket holding more than
-        ``max_bucket_docs`` articles (``article`` included) is too common to count."""
+        ``max_bucket_docs`` articles (``article`` included) is a star: it counts for its first indexed
+        article (the smallest id) only."""
 
     batch_size = 1  # articles written together (a store may commit a batch at once)
 
@@ -292,20 +293,27 @@ class Index(ArticleIndex):
         keys = [int(k) for k in np.unique(sign(article, self.settings).keys.ravel().view(np.int64))]
         if not keys:
             return []
-        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS query_keys (key INTEGER PRIMARY KEY)")
-        self.db.execute("DELETE FROM query_keys")
-        self.db.executemany("INSERT OR IGNORE INTO query_keys VALUES (?)", ((k,) for k in keys))
         self.db.execute(
-            "DELETE FROM query_keys WHERE (SELECT count(*) FROM (SELECT 1 FROM buckets b WHERE b.key = "
-            "query_keys.key AND b.article_id != ? LIMIT ?)) >= ?",
-            (article.id, self.settings.max_bucket_docs, self.settings.max_bucket_docs),
+            "CREATE TEMP TABLE IF NOT EXISTS query_keys (key INTEGER PRIMARY KEY, crowded INTEGER NOT NULL)"
+        )
+        self.db.execute("DELETE FROM query_keys")
+        self.db.executemany("INSERT OR IGNORE INTO query_keys VALUES (?, 0)", ((k,) for k in keys))
+        cap = self.settings.max_bucket_docs
+        self.db.execute(
+            "UPDATE query_keys SET crowded = 1 WHERE (SELECT count(*) FROM (SELECT 1 FROM buckets b "
+            "WHERE b.key = query_keys.key AND b.article_id != ? LIMIT ?)) >= ?",
+            (article.id, cap, cap),
         )
         # CROSS JOIN fixes the join order: look up each query key in the key index, rather than scanning
-        # every bucket row in article order (which SQLite otherwise picks for the GROUP BY: 6x slower)
+        # every bucket row in article order (which SQLite otherwise picks for the GROUP BY: 6x slower).
+        # A crowded bucket counts for its first article only (the star of a scan).
         rows = self.db.execute(
-            "SELECT b.article_id, count(*) AS shared FROM query_keys q CROSS JOIN buckets b ON b.key = q.key "
-            "WHERE b.article_id != ? GROUP BY b.article_id HAVING shared >= ? ORDER BY shared DESC, b.article_id "
-            "LIMIT ?",
+            "SELECT article_id, count(*) AS shared FROM ("
+            " SELECT b.article_id FROM query_keys q CROSS JOIN buckets b ON b.key = q.key"
+            " WHERE q.crowded = 0 AND b.article_id != ?1"
+            " UNION ALL SELECT (SELECT min(b.article_id) FROM buckets b WHERE b.key = q.key AND b.article_id != ?1)"
+            " FROM query_keys q WHERE q.crowded = 1"
+            ") GROUP BY article_id HAVING shared >= ?2 ORDER BY shared DESC, article_id LIMIT ?3",
             (article.id, self.settings.min_shared_buckets, limit),
         ).fetchall()
         return [(article_id, shared) for article_id, shared in rows]

@@ -181,6 +181,8 @@ class RedisIndex(ArticleIndex):
                 others = {member.rpartition(_SEPARATOR)[0].decode() for member in members} - {article.id}
                 if len(others) < self.settings.max_bucket_docs:
                     shared.update(others)
+                elif others:  # a crowded bucket is a star: it counts for its first article only
+                    shared[min(others)] += 1
         ranked = sorted(
             (
                 (article_id, count)

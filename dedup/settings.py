@@ -40,7 +40,9 @@ class Settings:
         lsh_threshold: window Jaccard similarity around which LSH makes two articles candidates.
         min_shared_buckets: two articles are candidates when their windows share at least this many LSH
             buckets (over all windows and bands): reuse agrees in many, a shared topic in few.
-        max_bucket_docs: an LSH bucket holding more articles than this is too common to pair anyone.
+        max_bucket_docs: an LSH bucket holding more articles than this pairs only its first article with
+            each of the others (a star): all its pairs would be quadratic, and a wire story republished by
+            more outlets than this must still be found.
         boilerplate_docs: a window whose whole signature recurs in more than this many articles is
             boilerplate: reported apart, never as reuse...
         boilerplate_max_chars: ...unless it belongs to a run of such windows longer than this many

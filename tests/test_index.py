@@ -112,15 +112,17 @@ def test_an_index_with_the_older_bucket_index_is_migrated_when_opened(tmp_path):
     assert "COVERING INDEX buckets_by_key_and_article" in plan
 
 
-def test_a_bucket_too_common_to_pair_anyone_is_ignored_as_in_a_scan(tmp_path):
+def test_a_crowded_bucket_counts_for_its_first_article_only_as_in_a_scan(tmp_path):
     # the same text under five ids: every bucket holds all the articles indexed, and the probe
     articles = [Article(id=f"doc{i}", path=f"doc{i}", text=article(500)) for i in range(4)]
     probe = Article(id="probe", path="probe", text=article(500))
     with Index(tmp_path / "index.sqlite", Settings(max_bucket_docs=3)) as index:
         index.add(articles[:2])
-        assert [i for i, _ in index.candidates(probe, 10)] == ["doc0", "doc1"]  # buckets of 3 articles
+        found = index.candidates(probe, 10)
+        assert [i for i, _ in found] == ["doc0", "doc1"]  # buckets of 3 articles: everyone pairs
         index.add(articles[2:])
-        assert index.candidates(probe, 10) == []  # buckets of 5 articles: more than 3
+        assert index.candidates(probe, 10) == found[:1]  # buckets of 5: a star around doc0, same count
+        assert [m.b.id for m in index.query(probe, 10)] == ["doc0"]
 
 
 def test_index_and_query_commands(tmp_path):

@@ -113,6 +113,19 @@ def test_a_wire_story_republished_by_many_outlets_is_reuse_not_boilerplate(tmp_p
     assert set(result.boilerplate) == {str(tmp_path / f"story{outlet}.txt") for outlet in range(8)}
 
 
+def test_a_story_in_more_outlets_than_a_bucket_may_pair_is_found_as_a_star(tmp_path):
+    wire = article(300, 14)
+    for outlet in range(6):
+        _write(tmp_path, f"outlet{outlet}.txt", article(200 + outlet, 4) + "\n" + wire)
+    result = scan(tmp_path, jobs=1, settings=Settings(max_bucket_docs=3, boilerplate_docs=10))
+    first = str(tmp_path / "outlet0.txt")
+    found = {frozenset((pair.a.id, pair.b.id)) for pair in result.pairs}
+    # every copy pairs with the star's centre (buckets of its own windows with the outlets' intros may pair
+    # some copies with each other too)
+    assert {frozenset((first, str(tmp_path / f"outlet{outlet}.txt"))) for outlet in range(1, 6)} <= found
+    assert [len(cluster.members) for cluster in result.clusters] == [6]
+
+
 def test_bad_files_are_skipped_with_reasons_and_the_scan_goes_on(tmp_path):
     _write(tmp_path, "a.txt", article(1))
     _write(tmp_path, "b.txt", article(1).replace("\n\n", "\n\nIndeed. ", 1))
@@ -206,10 +219,11 @@ def test_candidate_pairs_equal_the_definition(windows, max_bucket_docs, min_shar
             buckets.setdefault(int(key), set()).add(int(doc))
         for members in buckets.values():
             if 2 <= len(members) <= max_bucket_docs:
-                for i in members:
-                    for j in members:
-                        if i < j:
-                            shared[i, j] = shared.get((i, j), 0) + 1
+                pairs = [(i, j) for i in members for j in members if i < j]
+            else:  # a crowded bucket is a star: its first document with each other one
+                pairs = [(min(members), j) for j in members if j != min(members)]
+            for pair in pairs:
+                shared[pair] = shared.get(pair, 0) + 1
     expected = sorted(pair for pair, count in shared.items() if count >= min_shared)
     found = candidate_pairs(keys, docs, max_bucket_docs=max_bucket_docs, min_shared=min_shared)
     assert [tuple(p) for p in found.pairs.tolist()] == expected
