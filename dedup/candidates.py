@@ -187,6 +187,7 @@ def candidates_of_packed(packed: np.ndarray, *, max_bucket_docs: int, min_shared
     groups = [
         documents[starts[sizes == size][:, None] + np.arange(size)] for size in np.unique(sizes).tolist()
     ]
+    del documents, starts  # the groups hold copies
     pairs_of = np.zeros(n_docs, dtype=np.int64)
     for members in groups:  # the document in column p of a sorted row is first in size - 1 - p pairs
         firsts = np.tile(np.arange(members.shape[1] - 1, -1, -1), len(members))

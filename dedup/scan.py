@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -352,28 +352,36 @@ def stacked_band_keys(
     return keys, first_doc + np.repeat(np.arange(len(signed)), [len(s.keys) for s in signed])
 
 
-def local_candidates(signed: Sequence[Signed], settings: Settings) -> Candidates:
+def local_candidates(signed: list[Signed], settings: Settings) -> Candidates:
     """Candidate pairs (indices into ``signed``) from all band keys at once, in this process.
 
-    Entries are packed article by article into one array handed over to (and freed by) the counting, so
-    the band keys are never held twice. (Grouping
+    Entries are packed article by article into one array handed over to (and freed by) the counting, and
+    each item of ``signed`` gives up its band keys once they are packed (they become an empty array), so
+    the keys are never held twice. (Grouping
     one key partition at a time, as the Dask engine does, was measured slower and larger at 100k articles:
     every pair sharing a single bucket must then be kept until the partitions are merged.)
     """
     return candidates_of_packed(
-        _packed_entries(signed),
+        _packed_entries(signed, settings),
         max_bucket_docs=settings.max_bucket_docs,
         min_shared=settings.min_shared_buckets,
     )
 
 
-def _packed_entries(signed: Sequence[Signed]) -> np.ndarray:
-    """:func:`~dedup.candidates.pack_entries` of every article, written into one array."""
+_PACK_ARTICLES = 1000  # articles packed at once: few numpy calls, a small transient copy of their keys
+
+
+def _packed_entries(signed: list[Signed], settings: Settings) -> np.ndarray:
+    """:func:`~dedup.candidates.pack_entries` of every article, written into one array; each item's keys
+    are dropped from ``signed`` once written."""
     packed = np.empty(sum(s.keys.size for s in signed), dtype=np.uint64)
     filled = 0
-    for number, item in enumerate(signed):
-        packed[filled : filled + item.keys.size] = pack_entries(item.keys, np.full(len(item.keys), number))
-        filled += item.keys.size
+    for first in range(0, len(signed), _PACK_ARTICLES):
+        part = signed[first : first + _PACK_ARTICLES]
+        keys, window_docs = stacked_band_keys(part, settings, first)
+        packed[filled : filled + keys.size] = pack_entries(keys, window_docs)
+        filled += keys.size
+        signed[first : first + _PACK_ARTICLES] = [replace(item, keys=item.keys[:0]) for item in part]
     return packed
 
 
