@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import threading
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -158,6 +160,15 @@ class _Buffer:
         return self._data[: self.size]
 
 
+class _TermArrays(NamedTuple):
+    size: int
+    word_columns: np.ndarray
+    idf: np.ndarray
+    gram_starts: np.ndarray
+    gram_counts: np.ndarray
+    grams: np.ndarray
+
+
 class _Terms:
     """Every term seen with one IDF model, numbered, with its word column, IDF and character n-gram columns.
 
@@ -168,7 +179,7 @@ class _Terms:
     MAX_TERMS = 2_000_000
 
     def __init__(self, idf_model: IdfModel) -> None:
-        self.idf_model = idf_model
+        self.idf_model, self._lock = idf_model, threading.Lock()
         self.clear()
 
     def clear(self) -> None:
@@ -180,15 +191,24 @@ class _Terms:
             _Buffer(np.int64),
         )
 
-    def number(self, tokens: list[str]) -> np.ndarray:
-        """The term number of every token (new terms are added)."""
-        new = [t for t in dict.fromkeys(tokens) if t not in self.numbers]
-        if len(self.numbers) + len(new) > self.MAX_TERMS:
-            self.clear()
-            new = list(dict.fromkeys(tokens))
-        if new:
-            self._add(new)
-        return np.fromiter(map(self.numbers.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+    def number(self, tokens: list[str]) -> tuple[np.ndarray, _TermArrays]:
+        """The term number of every token (new terms are added), and the arrays those numbers index.
+
+        Thread-safe: the arrays returned are views that later additions or a clearing do not change.
+        """
+        with self._lock:
+            new = [t for t in dict.fromkeys(tokens) if t not in self.numbers]
+            if len(self.numbers) + len(new) > self.MAX_TERMS:
+                self.clear()
+                new = list(dict.fromkeys(tokens))
+            if new:
+                self._add(new)
+            numbers = np.fromiter(map(self.numbers.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+            arrays = _TermArrays(
+                len(self.numbers), self.word_columns.values, self.idf.values, self.gram_starts.values,
+                self.gram_counts.values, self.grams.values,
+            )  # fmt: skip
+        return numbers, arrays
 
     def _add(self, terms: list[str]) -> None:
         for term in terms:
@@ -210,15 +230,17 @@ def _char_grams(term: str) -> list[str]:
 
 
 _term_tables: dict[int, tuple[IdfModel, _Terms]] = {}
+_term_tables_lock = threading.Lock()
 
 
 def _terms_of(idf_model: IdfModel) -> _Terms:
     """The term table of ``idf_model`` (a few models are kept; the model is held so its id stays its own)."""
-    entry = _term_tables.get(id(idf_model))
-    if entry is None:
-        if len(_term_tables) >= 4:
-            _term_tables.pop(next(iter(_term_tables)))
-        entry = _term_tables[id(idf_model)] = (idf_model, _Terms(idf_model))
+    with _term_tables_lock:
+        entry = _term_tables.get(id(idf_model))
+        if entry is None:
+            if len(_term_tables) >= 4:
+                _term_tables.pop(next(iter(_term_tables)))
+            entry = _term_tables[id(idf_model)] = (idf_model, _Terms(idf_model))
     return entry[1]
 
 
@@ -236,19 +258,18 @@ def _entries(sentences: Sequence[Sequence[str]], idf_model: IdfModel) -> tuple[E
     Tokens are numbered in the term table in one pass; counting, weighting and spreading each term over its
     character n-grams are array operations.
     """
-    terms = _terms_of(idf_model)
-    numbers = terms.number([t for tokens in sentences for t in tokens])
+    numbers, terms = _terms_of(idf_model).number([t for tokens in sentences for t in tokens])
     lengths = np.fromiter((len(tokens) for tokens in sentences), dtype=np.int64, count=len(sentences))
-    size = max(len(terms.numbers), 1)
+    size = max(terms.size, 1)
     codes = np.repeat(np.arange(len(sentences), dtype=np.int64), lengths) * size + numbers
     codes, counts = np.unique(codes, return_counts=True)
     rows, term_ids = codes // size, codes % size
-    weights = (1.0 + np.log(counts)) * terms.idf.values[term_ids]
-    word_cols = terms.word_columns.values[term_ids]
-    per_entry = terms.gram_counts.values[term_ids]
+    weights = (1.0 + np.log(counts)) * terms.idf[term_ids]
+    word_cols = terms.word_columns[term_ids]
+    per_entry = terms.gram_counts[term_ids]
     # the n-gram columns of every entry's term: its run of ``grams``, runs laid end to end
     offsets = np.arange(int(per_entry.sum())) - np.repeat(np.cumsum(per_entry) - per_entry, per_entry)
-    gram_cols = terms.grams.values[np.repeat(terms.gram_starts.values[term_ids], per_entry) + offsets]
+    gram_cols = terms.grams[np.repeat(terms.gram_starts[term_ids], per_entry) + offsets]
     chars = (np.repeat(rows, per_entry), gram_cols, np.repeat(weights, per_entry))
     return (rows, word_cols, weights), chars
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -9,6 +10,8 @@ from hypothesis import strategies as st
 
 from dedup.errors import DedupError
 from dedup.similarity import IdfModel, _dot, default_idf, paired_cosines, similarity_matrix, vectorize
+
+from .textgen import article
 
 
 def test_idf_is_the_smoothed_formula():
@@ -85,3 +88,15 @@ def test_paired_cosines_equal_the_diagonal_of_the_matrix_products(pair):
 def test_paired_cosines_refuse_lists_of_different_lengths():
     with pytest.raises(ValueError, match="differ in number"):
         paired_cosines([["a"]], [], default_idf())
+
+
+def test_threads_sharing_the_term_table_get_what_one_thread_gets():
+    texts = [article(seed, 4).split() for seed in range(1000, 1200)]
+    pairs = list(zip(texts[::2], texts[1::2], strict=True))
+    alone = [paired_cosines([a], [b], default_idf()) for a, b in pairs]
+    fresh = IdfModel(default_idf().n_docs, default_idf().df)  # a new term table, filled by the threads
+    with ThreadPoolExecutor(8) as pool:
+        shared = list(pool.map(lambda pair: paired_cosines([pair[0]], [pair[1]], fresh), pairs))
+    for (words, chars), (words_t, chars_t) in zip(alone, shared, strict=True):
+        np.testing.assert_allclose(words_t, words)
+        np.testing.assert_allclose(chars_t, chars)
