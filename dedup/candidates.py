@@ -7,8 +7,8 @@ the weighted areas under the curve below a threshold (false positives) and above
 the criterion of ``datasketch.MinHashLSH``.
 
 Band keys are computed for all windows at once in numpy and grouped by sorting. A block whose *whole*
-signature recurs in many documents is boilerplate (agency footers, disclaimers, "Share this article"):
-it is reported apart, never as reuse.
+signature recurs in many documents, in a short run of such blocks, is boilerplate (agency footers,
+disclaimers, "Share this article"): it is reported apart, never as reuse. A long run is a republished story.
 """
 
 from __future__ import annotations
