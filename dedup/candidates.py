@@ -202,10 +202,13 @@ def candidates_of_packed(packed: np.ndarray, *, max_bucket_docs: int, min_shared
         counted = np.empty(int(pairs_of[low:high].sum()), dtype=np.int64)
         filled = 0
         for members in groups:
-            first, second = np.triu_indices(members.shape[1], k=1)
-            left = members[:, first].ravel().astype(np.int64)
+            # a row (sorted) has a first document of a pair in the range only if its smallest document is
+            # below ``high`` and its second largest (the last that comes first in a pair) reaches ``low``
+            rows = members[(members[:, 0] < high) & (members[:, -2] >= low)]
+            first, second = np.triu_indices(rows.shape[1], k=1)
+            left = rows[:, first].ravel().astype(np.int64)
             inside = (left >= low) & (left < high)
-            codes = left[inside] * _PAIR_BASE + members[:, second].ravel()[inside]
+            codes = left[inside] * _PAIR_BASE + rows[:, second].ravel()[inside]
             counted[filled : filled + len(codes)] = codes
             filled += len(codes)
         counted.sort()
