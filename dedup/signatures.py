@@ -90,11 +90,9 @@ def _ascii_features(text: str) -> Features:
     lowered = text.lower()
     starts, ends = ascii_words(lowered)
     stop = _stop_words()
-    words = [lowered[a:b] for a, b in zip(starts, ends, strict=True)]
+    words = [lowered[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
     keep = [i for i, word in enumerate(words) if word not in stop and not word.isdigit()]
-    return Features(
-        [words[i] for i in keep], np.asarray(starts, np.int64)[keep], np.asarray(ends, np.int64)[keep]
-    )
+    return Features([words[i] for i in keep], starts[keep], ends[keep])
 
 
 def features(text: str) -> Features:

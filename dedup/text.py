@@ -101,11 +101,11 @@ for _range in (b"az", b"AZ", b"09", b"__"):
     _ASCII_WORD[_range[0] : _range[1] + 1] = 1
 
 
-def ascii_words(text: str) -> tuple[list[int], list[int]]:
+def ascii_words(text: str) -> tuple[np.ndarray, np.ndarray]:
     """Starts and ends of the runs of word characters (``\\w+``: letters, digits, ``_``) of ASCII ``text``,
     found with numpy rather than a regular expression."""
     edges = np.diff(np.r_[np.int8(0), _ASCII_WORD[np.frombuffer(text.encode("ascii"), np.uint8)], np.int8(0)])
-    return np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
 
 
 def tokenize(text: str, normalized: Normalized | None = None) -> list[Token]:
@@ -113,7 +113,8 @@ def tokenize(text: str, normalized: Normalized | None = None) -> list[Token]:
     norm = normalized or normalize(text)
     if norm.origin is None:  # ASCII: folding kept every offset
         folded = norm.text
-        return [Token(folded[start:end], start, end) for start, end in zip(*ascii_words(folded), strict=True)]
+        starts, ends = ascii_words(folded)
+        return [Token(folded[a:b], a, b) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
     tokens = []
     for match in _TOKEN_RE.finditer(norm.text):
         start, end = norm.original_span(match.start(), match.end())
