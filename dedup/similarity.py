@@ -295,10 +295,10 @@ def _dot(
             (x.n_rows if x_rows is None else len(x_rows), y.n_rows if y_rows is None else len(y_rows))
         )
     matrices = []
-    for rows, used, selected in ((x, in_x, x_rows), (y, in_y, y_rows)):
-        shared = np.full(len(rows.used), -1)
+    for side, used, selected in ((x, in_x, x_rows), (y, in_y, y_rows)):
+        shared = np.full(len(side.used), -1)
         shared[used] = np.arange(len(used))
-        matrices.append(rows.restricted(shared, len(used), selected))
+        matrices.append(side.restricted(shared, len(used), selected))
     return (matrices[0] @ matrices[1].T).toarray()
 
 
