@@ -43,7 +43,7 @@ from dedup.similarity import (
     similarity_matrix,
     vectorize,
 )
-from dedup.text import Sentence, Token, normalize, split_sentences, tokenize
+from dedup.text import Sentence, Tokens, normalize, split_sentences, tokenize
 
 __all__ = [
     "PreparedText",
@@ -69,7 +69,7 @@ class PreparedText:
     """A text with everything alignment needs that depends on it alone (reusable across comparisons)."""
 
     text: str
-    tokens: list[Token]
+    tokens: Tokens
     forms: list[str]
     sentences: list[Sentence]
     vectors: SentenceVectors
@@ -87,7 +87,7 @@ def prepare(text: str, idf_model: IdfModel | None = None, settings: Settings | N
     """Tokenise ``text``, split it into sentences and vectorise them."""
     settings = settings or Settings()
     tokens = tokenize(text, normalize(text))
-    forms = [t.form for t in tokens]
+    forms = tokens.forms
     sentences = split_sentences(text, tokens, settings.min_sentence_tokens)
     idf_model = idf_model or default_idf()
     vectors = vectorize([forms[s.first : s.last] for s in sentences], idf_model)
@@ -334,10 +334,10 @@ def align(
     ]
     return [
         Passage(
-            a.tokens[s[0]].start,
-            _closing_end(a.text, a.tokens[s[1] - 1].end),
-            b.tokens[s[2]].start,
-            _closing_end(b.text, b.tokens[s[3] - 1].end),
+            int(a.tokens.starts[s[0]]),
+            _closing_end(a.text, int(a.tokens.ends[s[1] - 1])),
+            int(b.tokens.starts[s[2]]),
+            _closing_end(b.text, int(b.tokens.ends[s[3] - 1])),
             kind,
             round(score, 4),
         )  # fmt: skip

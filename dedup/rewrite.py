@@ -34,7 +34,7 @@ import numpy as np
 
 from dedup.errors import DedupError
 from dedup.similarity import IdfModel, paired_cosines
-from dedup.text import Token
+from dedup.text import Tokens
 
 __all__ = [
     "Wording",
@@ -59,9 +59,12 @@ class Wording:
     names: frozenset[str]
 
 
-def wording(text: str, tokens: Sequence[Token]) -> Wording:
+def wording(text: str, tokens: Tokens) -> Wording:
     """The :class:`Wording` of ``tokens`` of ``text``."""
-    return Wording([t.form for t in tokens], frozenset(t.form for t in tokens if text[t.start].isupper()))
+    starts = tokens.starts.tolist()
+    return Wording(
+        tokens.forms, frozenset(f for f, s in zip(tokens.forms, starts, strict=True) if text[s].isupper())
+    )
 
 
 def _pairs(name: str) -> list[str]:

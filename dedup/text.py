@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import overload
 
 import numpy as np
 
 __all__ = [
     "Normalized",
     "Token",
+    "Tokens",
     "Sentence",
     "normalize",
     "tokenize",
@@ -96,6 +99,34 @@ class Token:
     end: int
 
 
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """A text's tokens as parallel sequences: folded forms and original ``[start, end)`` offsets.
+
+    No object is kept per token (an article has hundreds, and a scan holds many articles at once): indexing
+    gives a :class:`Token`, slicing gives :class:`Tokens`, iterating gives every :class:`Token`.
+    """
+
+    forms: list[str]
+    starts: np.ndarray  # int64
+    ends: np.ndarray  # int64
+
+    def __len__(self) -> int:
+        return len(self.forms)
+
+    @overload
+    def __getitem__(self, index: int) -> Token: ...
+    @overload
+    def __getitem__(self, index: slice) -> Tokens: ...
+    def __getitem__(self, index: int | slice) -> Token | Tokens:
+        if isinstance(index, slice):
+            return Tokens(self.forms[index], self.starts[index], self.ends[index])
+        return Token(self.forms[index], int(self.starts[index]), int(self.ends[index]))
+
+    def __iter__(self) -> Iterator[Token]:
+        return map(Token, self.forms, self.starts.tolist(), self.ends.tolist())
+
+
 _ASCII_WORD = np.zeros(256, dtype=np.int8)
 for _range in (b"az", b"AZ", b"09", b"__"):
     _ASCII_WORD[_range[0] : _range[1] + 1] = 1
@@ -108,18 +139,21 @@ def ascii_words(text: str) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
 
 
-def tokenize(text: str, normalized: Normalized | None = None) -> list[Token]:
+def tokenize(text: str, normalized: Normalized | None = None) -> Tokens:
     """Tokens of ``text``: runs of word characters, single CJK characters; offsets into ``text``."""
     norm = normalized or normalize(text)
     if norm.origin is None:  # ASCII: folding kept every offset
         folded = norm.text
         starts, ends = ascii_words(folded)
-        return [Token(folded[a:b], a, b) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-    tokens = []
+        forms = [folded[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+        return Tokens(forms, starts.astype(np.int64), ends.astype(np.int64))
+    forms, start_list, end_list = [], [], []
     for match in _TOKEN_RE.finditer(norm.text):
         start, end = norm.original_span(match.start(), match.end())
-        tokens.append(Token(match.group(), start, end))
-    return tokens
+        forms.append(match.group())
+        start_list.append(start)
+        end_list.append(end)
+    return Tokens(forms, np.array(start_list, dtype=np.int64), np.array(end_list, dtype=np.int64))
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +172,7 @@ _CLOSERS = "\"'\u2019\u201d\u300d\u300f)\\]"
 _BOUNDARY_RE = re.compile(rf"[.!?\u2026][{_CLOSERS}]*(?=\s)|[\u3002\uff01\uff1f][{_CLOSERS}]*|\s*\n\s*")
 
 
-def split_sentences(text: str, tokens: list[Token], min_tokens: int = 1) -> list[Sentence]:
+def split_sentences(text: str, tokens: Tokens, min_tokens: int = 1) -> list[Sentence]:
     """Split ``text`` into sentences of at least ``min_tokens`` tokens, with token ranges and offsets.
 
     A shorter piece (a list line, a dateline, a heading) joins the sentence after it; a short last piece
@@ -146,11 +180,9 @@ def split_sentences(text: str, tokens: list[Token], min_tokens: int = 1) -> list
     """
     cuts = sorted({m.end() for m in _BOUNDARY_RE.finditer(text)} | {len(text)})
     bounds: list[list[int]] = []  # [first, last) token ranges
-    token_index = 0
     pending = 0
-    for cut in cuts:
-        while token_index < len(tokens) and tokens[token_index].start < cut:
-            token_index += 1
+    # the tokens starting before each cut
+    for token_index in np.searchsorted(tokens.starts, cuts, side="left").tolist():
         if token_index - pending >= min_tokens:
             bounds.append([pending, token_index])
             pending = token_index
@@ -159,4 +191,15 @@ def split_sentences(text: str, tokens: list[Token], min_tokens: int = 1) -> list
             bounds[-1][1] = len(tokens)
         else:
             bounds.append([pending, len(tokens)])
-    return [Sentence(first, last, tokens[first].start, tokens[last - 1].end) for first, last in bounds]
+    if not bounds:
+        return []
+    firsts, lasts = np.array(bounds, dtype=np.int64).T
+    return list(
+        map(
+            Sentence,
+            firsts.tolist(),
+            lasts.tolist(),
+            tokens.starts[firsts].tolist(),
+            tokens.ends[lasts - 1].tolist(),
+        )
+    )
