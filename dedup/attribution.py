@@ -51,7 +51,12 @@ def _canonical(agencies: Mapping[str, Sequence[str]], spelling: str) -> str | No
     return None
 
 
-def _patterns(agencies: Mapping[str, Sequence[str]]) -> list[tuple[str, str, re.Pattern[str]]]:
+def _patterns(
+    agencies: Mapping[str, Sequence[str]],
+) -> list[tuple[str, str, re.Pattern[str], tuple[str, ...]]]:
+    """``(kind, how, pattern, hints)``: a match holds one of the ``hints`` (lower case), so a text without
+    any is not searched (most articles carry no photo credit). Hints of case-insensitive patterns avoid
+    ``i``: ``İ`` matches it but lowers to two characters."""
     agency = _alternation(agencies)
     city = r"[A-Z][A-Za-z .'-]{1,40}"
     return [
@@ -59,14 +64,26 @@ def _patterns(agencies: Mapping[str, Sequence[str]]) -> list[tuple[str, str, re.
             "text",
             "dateline",
             re.compile(rf"(?m)^\s*{city}(?:,[^()\n]{{0,40}})?\s*\((?P<who>{agency})\)\s*[-–—]"),
+            ("(",),
         ),
-        ("text", "dateline", re.compile(rf"(?m)^\s*(?P<who>{agency}),\s*{city}\s*$")),
-        ("text", "additional reporting", re.compile(rf"(?i)additional reporting by\s+(?P<who>{agency})\b")),
-        ("text", "byline", re.compile(rf"(?m)^\s*By [^\n]{{1,60}}?[(,|]\s*(?P<who>{agency})\)?\s*$")),
+        ("text", "dateline", re.compile(rf"(?m)^\s*(?P<who>{agency}),\s*{city}\s*$"), (",",)),
+        (
+            "text",
+            "additional reporting",
+            re.compile(rf"(?i)additional reporting by\s+(?P<who>{agency})\b"),
+            ("report",),
+        ),
+        (
+            "text",
+            "byline",
+            re.compile(rf"(?m)^\s*By [^\n]{{1,60}}?[(,|]\s*(?P<who>{agency})\)?\s*$"),
+            ("by ",),
+        ),
         (
             "photo",
             "photo credit",
             re.compile(rf"(?i)\b(?:photo|picture|image|file photo)\s*(?:by)?\s*:\s*(?P<who>{agency})\b"),
+            ("photo", "cture", "mage"),
         ),
         (
             "photo",
@@ -76,6 +93,7 @@ def _patterns(agencies: Mapping[str, Sequence[str]]) -> list[tuple[str, str, re.
                 rf"\b(?=[A-Za-z]+ PHOTO\b)(?P<who>{agency}) PHOTO\b"
                 rf"|\b(?=[A-Z]+/)(?P<who2>{agency.upper()})/[A-Z][a-z]+"
             ),
+            ("photo", "/"),
         ),
     ]
 
@@ -87,7 +105,10 @@ _SOURCE = re.compile(r"\((?:Source|Sources)\s*:\s*(?P<who>[^)\n]{2,80})\)", re.I
 def credits(text: str, agencies: Mapping[str, Sequence[str]] = AGENCIES) -> list[Credit]:
     """Every credit in ``text``, in order of position (one per name, kind and way)."""
     found: list[Credit] = []
-    for kind, how, pattern in _patterns(agencies):
+    lowered = text.lower()
+    for kind, how, pattern, hints in _patterns(agencies):
+        if not any(hint in lowered for hint in hints):
+            continue
         for match in pattern.finditer(text):
             group = "who" if match.group("who") else "who2"
             name = _canonical(agencies, match.group(group))

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from dedup.attribution import credits, direction, text_date
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.attribution import AGENCIES, _patterns, credits, direction, text_date
 from dedup.model import Comparison, Passage, Side
 
 
@@ -65,3 +68,21 @@ def test_direction_by_date_containment_and_shared_wire():
     afp = credits("AFP, SHANGHAI\n")
     assert direction(_pair(0.3, 0.3), afp, afp, None, None, wholly=0.7).source == "common"
     assert direction(_pair(0.3, 0.3), [], [], None, None, wholly=0.7).source == "unknown"
+
+
+_CREDIT_PIECES = [
+    "Photo: Reuters", "PICTURE : afp", "file photo by: AP", "Image:Xinhua", "AFP PHOTO", "REUTERS/Aly Song",
+    "By Jane Doe (AP)", "BY JOHN ROE, Reuters", "SHANGHAI (Reuters) -", "PARIS, France (AFP) —", "AFP, PARIS",
+    "Additional reporting by Reuters", "ADDITIONAL  REPORTING BY dpa", "Reporting by Jo Li; Editing by Al",
+    "(Source: PTI)", "told Reuters", " ", "\n", ",", "(", "/", "the", "Photo", "İMAGE: AP", "PİCTURE: AFP", "ADDİTİONAL REPORTİNG BY AFP", "ſ", "ı",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_CREDIT_PIECES), max_size=12))
+def test_every_credit_match_holds_a_hint_of_its_pattern(pieces):
+    # texts without any of a pattern's hints are not searched with it: exact only if every match holds one
+    text = "".join(pieces)
+    for _, _, pattern, hints in _patterns(AGENCIES):
+        for match in pattern.finditer(text):
+            assert any(hint in match.group().lower() for hint in hints), (pattern.pattern[:40], match)
