@@ -80,7 +80,7 @@ class PreparedText:
 
     def grams_of(self, n: int) -> np.ndarray:
         """The n-gram hashes for ``n`` (computed again only when ``n`` differs from the prepared one)."""
-        return self.grams if n == self.ngram else ngram_hashes(self.forms, n)
+        return self.grams if n == self.ngram else _ngrams_of_hashes(self.vectors.token_hashes, n)
 
 
 def prepare(text: str, idf_model: IdfModel | None = None, settings: Settings | None = None) -> PreparedText:
@@ -91,7 +91,8 @@ def prepare(text: str, idf_model: IdfModel | None = None, settings: Settings | N
     sentences = split_sentences(text, tokens, settings.min_sentence_tokens)
     idf_model = idf_model or default_idf()
     vectors = vectorize([forms[s.first : s.last] for s in sentences], idf_model)
-    grams = ngram_hashes(forms, settings.ngram)
+    # sentences partition the tokens, so their token hashes are those of ``forms``
+    grams = _ngrams_of_hashes(vectors.token_hashes, settings.ngram)
     return PreparedText(
         text, tokens, forms, sentences, vectors, idf_model, grams, settings.ngram, tuple(find_credits(text))
     )
@@ -102,8 +103,13 @@ _GRAM_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 
 def ngram_hashes(forms: Sequence[str], n: int) -> np.ndarray:
     """A 64-bit hash of the ``n`` tokens starting at each position (``len(forms) - n + 1`` values)."""
-    tokens = feature_hashes(list(forms)).astype(np.uint64)
-    count = len(forms) - n + 1
+    return _ngrams_of_hashes(feature_hashes(list(forms)), n)
+
+
+def _ngrams_of_hashes(token_hashes: np.ndarray, n: int) -> np.ndarray:
+    """:func:`ngram_hashes` from the tokens' :func:`~dedup.signatures.feature_hashes`."""
+    tokens = token_hashes.astype(np.uint64)
+    count = len(tokens) - n + 1
     if count <= 0:
         return np.zeros(0, dtype=np.uint64)
     grams = np.zeros(count, dtype=np.uint64)

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from dedup.errors import DedupError
-from dedup.similarity import IdfModel, paired_cosines
+from dedup.similarity import IdfModel, paired_cosines, term_idf
 from dedup.text import Tokens
 
 __all__ = [
@@ -165,7 +165,7 @@ def common_subsequence(a: Sequence[str], b: Sequence[str]) -> int:
 
 def _unmatched_idf(mine: set[str], theirs: set[str], idf_model: IdfModel) -> float:
     terms = sorted(mine)
-    weights = idf_model.idf(terms)
+    weights = term_idf(terms, idf_model)
     unmatched = sum(w for t, w in zip(terms, weights, strict=True) if t not in theirs)
     return float(unmatched / weights.sum()) if terms else 0.0
 

@@ -36,6 +36,7 @@ __all__ = [
     "paired_cosines",
     "paired_similarity",
     "default_idf",
+    "term_idf",
 ]
 
 _FORMAT = "dedup-idf/1"
@@ -134,10 +135,12 @@ class SentenceRows:
 
 
 class SentenceVectors:
-    """Word and character TF-IDF rows, one per sentence."""
+    """Word and character TF-IDF rows, one per sentence, and the CRC-32 of every token of the sentences in
+    order (the values of :func:`dedup.signatures.feature_hashes`, known from the term table: exact matching
+    builds its n-grams from them without another pass over the words)."""
 
-    def __init__(self, words: SentenceRows, chars: SentenceRows) -> None:
-        self.words, self.chars = words, chars
+    def __init__(self, words: SentenceRows, chars: SentenceRows, token_hashes: np.ndarray) -> None:
+        self.words, self.chars, self.token_hashes = words, chars, token_hashes
 
 
 class _Buffer:
@@ -162,7 +165,7 @@ class _Buffer:
 
 class _TermArrays(NamedTuple):
     size: int
-    word_columns: np.ndarray
+    hashes: np.ndarray  # CRC-32 of the term; its word column is the low bits
     idf: np.ndarray
     gram_starts: np.ndarray
     gram_counts: np.ndarray
@@ -170,7 +173,7 @@ class _TermArrays(NamedTuple):
 
 
 class _Terms:
-    """Every term seen with one IDF model, numbered, with its word column, IDF and character n-gram columns.
+    """Every term seen with one IDF model, numbered, with its hash, IDF and character n-gram columns.
 
     Features of a term are computed once per process; a batch then numbers its tokens with one dictionary
     lookup each and does everything else by indexing these arrays. Cleared when it holds ``MAX_TERMS``.
@@ -184,7 +187,7 @@ class _Terms:
 
     def clear(self) -> None:
         self.numbers: dict[str, int] = {}
-        self.word_columns, self.idf = _Buffer(np.int64), _Buffer(np.float64)
+        self.hashes, self.idf = _Buffer(np.int64), _Buffer(np.float64)
         self.gram_starts, self.gram_counts, self.grams = (
             _Buffer(np.int64),
             _Buffer(np.int64),
@@ -197,15 +200,21 @@ class _Terms:
         Thread-safe: the arrays returned are views that later additions or a clearing do not change.
         """
         with self._lock:
-            new = [t for t in dict.fromkeys(tokens) if t not in self.numbers]
-            if len(self.numbers) + len(new) > self.MAX_TERMS:
-                self.clear()
-                new = list(dict.fromkeys(tokens))
-            if new:
+            try:  # most batches hold known terms only: one pass
+                numbers = np.fromiter(
+                    map(self.numbers.__getitem__, tokens), dtype=np.int64, count=len(tokens)
+                )
+            except KeyError:
+                new = [t for t in dict.fromkeys(tokens) if t not in self.numbers]
+                if len(self.numbers) + len(new) > self.MAX_TERMS:
+                    self.clear()
+                    new = list(dict.fromkeys(tokens))
                 self._add(new)
-            numbers = np.fromiter(map(self.numbers.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+                numbers = np.fromiter(
+                    map(self.numbers.__getitem__, tokens), dtype=np.int64, count=len(tokens)
+                )
             arrays = _TermArrays(
-                len(self.numbers), self.word_columns.values, self.idf.values, self.gram_starts.values,
+                len(self.numbers), self.hashes.values, self.idf.values, self.gram_starts.values,
                 self.gram_counts.values, self.grams.values,
             )  # fmt: skip
         return numbers, arrays
@@ -213,7 +222,8 @@ class _Terms:
     def _add(self, terms: list[str]) -> None:
         for term in terms:
             self.numbers[term] = len(self.numbers)
-        self.word_columns.extend(np.fromiter(map(_hash, terms), dtype=np.int64, count=len(terms)))
+        hashes = (zlib.crc32(term.encode("utf-8")) for term in terms)
+        self.hashes.extend(np.fromiter(hashes, dtype=np.int64, count=len(terms)))
         self.idf.extend(self.idf_model.idf(terms))
         grams = [_char_grams(term) for term in terms]
         counts = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
@@ -221,6 +231,13 @@ class _Terms:
         self.gram_counts.extend(counts)
         flat = [g for term_grams in grams for g in term_grams]
         self.grams.extend(np.fromiter(map(_hash, flat), dtype=np.int64, count=len(flat)))
+
+
+def term_idf(terms: list[str], idf_model: IdfModel) -> np.ndarray:
+    """:meth:`IdfModel.idf` of ``terms``, looked up in the process's term table of the model (terms recur
+    across comparisons; the table computes each one's IDF once)."""
+    numbers, arrays = _terms_of(idf_model).number(terms)
+    return arrays.idf[numbers]
 
 
 def _char_grams(term: str) -> list[str]:
@@ -251,21 +268,27 @@ def _hash(feature: str) -> int:
 Entries = tuple[np.ndarray, np.ndarray, np.ndarray]  # row, hashed column, weight of each (row, feature)
 
 
-def _entries(sentences: Sequence[Sequence[str]], idf_model: IdfModel) -> tuple[Entries, Entries]:
-    """The TF-IDF entries of tokenised ``sentences``, words and character n-grams apart (not normalised;
-    a column may recur within a row, where its weights add up).
-
-    Tokens are numbered in the term table in one pass; counting, weighting and spreading each term over its
-    character n-grams are array operations.
-    """
+def _numbered(
+    sentences: Sequence[Sequence[str]], idf_model: IdfModel
+) -> tuple[np.ndarray, np.ndarray, _TermArrays]:
+    """The term number of every token of ``sentences`` (flat), each sentence's length, and the term arrays."""
     numbers, terms = _terms_of(idf_model).number([t for tokens in sentences for t in tokens])
     lengths = np.fromiter((len(tokens) for tokens in sentences), dtype=np.int64, count=len(sentences))
+    return numbers, lengths, terms
+
+
+def _entries(numbers: np.ndarray, lengths: np.ndarray, terms: _TermArrays) -> tuple[Entries, Entries]:
+    """The TF-IDF entries of sentences of ``lengths`` tokens, numbered (:func:`_numbered`), words and
+    character n-grams apart (not normalised; a column may recur within a row, where its weights add up).
+
+    Counting, weighting and spreading each term over its character n-grams are array operations.
+    """
     size = max(terms.size, 1)
-    codes = np.repeat(np.arange(len(sentences), dtype=np.int64), lengths) * size + numbers
+    codes = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths) * size + numbers
     codes, counts = np.unique(codes, return_counts=True)
     rows, term_ids = codes // size, codes % size
     weights = (1.0 + np.log(counts)) * terms.idf[term_ids]
-    word_cols = terms.word_columns[term_ids]
+    word_cols = terms.hashes[term_ids] & (_DIM - 1)
     per_entry = terms.gram_counts[term_ids]
     # the n-gram columns of every entry's term: its run of ``grams``, runs laid end to end
     offsets = np.arange(int(per_entry.sum())) - np.repeat(np.cumsum(per_entry) - per_entry, per_entry)
@@ -279,10 +302,11 @@ def vectorize(sentences: Sequence[Sequence[str]], idf_model: IdfModel) -> Senten
 
     Features are hashed into one fixed space, so vectors of separate calls are comparable.
     """
+    numbers, lengths, terms = _numbered(sentences, idf_model)
     words, chars = (
-        SentenceRows(*_unit_keys(entries), len(sentences)) for entries in _entries(sentences, idf_model)
+        SentenceRows(*_unit_keys(entries), len(sentences)) for entries in _entries(numbers, lengths, terms)
     )
-    return SentenceVectors(words, chars)
+    return SentenceVectors(words, chars, terms.hashes[numbers].astype(np.uint32))
 
 
 def _dot(
@@ -347,8 +371,8 @@ def paired_cosines(
     """
     if len(first) != len(second):
         raise ValueError(f"paired token lists differ in number: {len(first)} and {len(second)}")
-    words_a, chars_a = _entries(first, idf_model)
-    words_b, chars_b = _entries(second, idf_model)
+    words_a, chars_a = _entries(*_numbered(first, idf_model))
+    words_b, chars_b = _entries(*_numbered(second, idf_model))
     return _paired_dot(words_a, words_b, len(first)), _paired_dot(chars_a, chars_b, len(first))
 
 

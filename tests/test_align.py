@@ -11,6 +11,7 @@ from dedup.align import (
     compare,
     derived_fraction,
     exact_runs,
+    ngram_hashes,
     prepare,
     regions,
     verdict,
@@ -265,3 +266,12 @@ def test_the_package_exposes_compare_on_paths():
     comparison = dedup.compare(SEED_A, SEED_B)
     assert isinstance(comparison, dedup.Comparison) and comparison.passages
     assert comparison == compare(dedup.read_article(SEED_A), dedup.read_article(SEED_B))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(), st.integers(1, 5))
+def test_prepared_ngrams_equal_those_of_the_token_forms(text, n):
+    # prepare builds n-grams from the term table's hashes of the sentences' tokens, not from the forms
+    prepared = prepare(text, settings=Settings(ngram=n, min_verbatim_tokens=max(8, n)))
+    assert list(prepared.grams) == list(ngram_hashes(prepared.forms, n))
+    assert list(prepared.grams_of(n + 1)) == list(ngram_hashes(prepared.forms, n + 1))

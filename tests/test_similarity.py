@@ -9,7 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.errors import DedupError
-from dedup.similarity import IdfModel, _dot, default_idf, paired_cosines, similarity_matrix, vectorize
+from dedup.similarity import (
+    IdfModel,
+    _dot,
+    default_idf,
+    paired_cosines,
+    similarity_matrix,
+    term_idf,
+    vectorize,
+)
 
 from .textgen import article
 
@@ -100,3 +108,9 @@ def test_threads_sharing_the_term_table_get_what_one_thread_gets():
     for (words, chars), (words_t, chars_t) in zip(alone, shared, strict=True):
         np.testing.assert_allclose(words_t, words)
         np.testing.assert_allclose(chars_t, chars)
+
+
+def test_term_idf_from_the_term_table_equals_the_model():
+    model = IdfModel.from_sentences([["wire", "copy"], ["wire", "story"], ["own", "words"]])
+    for terms in (["wire", "own", "unseen"], ["story", "wire", "wire", "new"]):
+        assert term_idf(terms, model).tolist() == model.idf(terms).tolist()
