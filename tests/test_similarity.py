@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from dedup.errors import DedupError
 from dedup.similarity import (
     IdfModel,
+    _common,
     _dot,
     default_idf,
     paired_cosines,
@@ -114,3 +115,11 @@ def test_term_idf_from_the_term_table_equals_the_model():
     model = IdfModel.from_sentences([["wire", "copy"], ["wire", "story"], ["own", "words"]])
     for terms in (["wire", "own", "unseen"], ["story", "wire", "wire", "new"]):
         assert term_idf(terms, model).tolist() == model.idf(terms).tolist()
+
+
+@given(st.sets(st.integers(0, 60)), st.sets(st.integers(0, 60)))
+def test_common_positions_equal_those_of_intersect1d(x, y):
+    x, y = np.array(sorted(x), dtype=np.int64), np.array(sorted(y), dtype=np.int64)
+    _, expected_x, expected_y = np.intersect1d(x, y, assume_unique=True, return_indices=True)
+    found_x, found_y = _common(x, y)
+    assert found_x.tolist() == expected_x.tolist() and found_y.tolist() == expected_y.tolist()
