@@ -100,6 +100,21 @@ def default_idf() -> IdfModel:
     return _default
 
 
+def _unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` of non-negative integers, by one sort of every value packed
+    with its position: several times faster than the argsort ``np.unique`` does, when both fit in 63 bits."""
+    count = len(values)
+    bits = count.bit_length()
+    if not count or int(values.min()) < 0 or int(values.max()) >= 1 << (63 - bits):
+        return np.unique(values, return_inverse=True)
+    packed = np.sort((values.astype(np.int64) << bits) | np.arange(count, dtype=np.int64))
+    ordered = packed >> bits
+    first = np.r_[True, ordered[1:] != ordered[:-1]]
+    inverse = np.empty(count, dtype=np.int64)
+    inverse[packed & ((1 << bits) - 1)] = np.cumsum(first) - 1
+    return ordered[first], inverse
+
+
 class SentenceRows:
     """L2-normalised rows of a hashed feature space, as flat entries sorted by row, then column.
 
@@ -111,7 +126,7 @@ class SentenceRows:
         self.n_rows = n_rows
         self.rows, self.weights = keys // _DIM, weights
         # the distinct columns, and for every entry the number of its column among them
-        self.used, self.local = np.unique(keys % _DIM, return_inverse=True)
+        self.used, self.local = _unique_inverse(keys % _DIM)
 
     def norms(self) -> np.ndarray:
         """The L2 norm of every row (1, or 0 for a row without features)."""
@@ -358,7 +373,7 @@ def similarity_matrix(a: SentenceVectors, b: SentenceVectors) -> np.ndarray:
 def _unit_keys(entries: Entries) -> tuple[np.ndarray, np.ndarray]:
     """Entries as sorted unique keys ``row * DIM + column`` with weights scaled to unit L2 norm per row."""
     rows, cols, weights = entries
-    keys, inverse = np.unique(rows * _DIM + cols, return_inverse=True)
+    keys, inverse = _unique_inverse(rows * _DIM + cols)
     summed = np.bincount(inverse, weights=weights, minlength=len(keys))
     key_rows = keys // _DIM
     norms = np.sqrt(np.bincount(key_rows, weights=summed**2))

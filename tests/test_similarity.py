@@ -13,6 +13,7 @@ from dedup.similarity import (
     IdfModel,
     _common,
     _dot,
+    _unique_inverse,
     default_idf,
     paired_cosines,
     similarity_matrix,
@@ -123,3 +124,12 @@ def test_common_positions_equal_those_of_intersect1d(x, y):
     _, expected_x, expected_y = np.intersect1d(x, y, assume_unique=True, return_indices=True)
     found_x, found_y = _common(x, y)
     assert found_x.tolist() == expected_x.tolist() and found_y.tolist() == expected_y.tolist()
+
+
+@given(st.lists(st.integers(0, 2**62), max_size=50) | st.lists(st.integers(0, 5), max_size=50))
+def test_unique_inverse_equals_numpy(values):
+    values = np.array(values, dtype=np.int64)
+    expected_unique, expected_inverse = np.unique(values, return_inverse=True)
+    found_unique, found_inverse = _unique_inverse(values)
+    assert found_unique.tolist() == expected_unique.tolist()
+    assert found_inverse.tolist() == expected_inverse.tolist()
