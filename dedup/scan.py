@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -114,6 +114,10 @@ class Signed:
     keys: np.ndarray  # (n_windows, bands) uint64
     block_keys: np.ndarray  # (n_blocks,) uint64: a block's whole signature, for boilerplate
     block_spans: np.ndarray  # (n_blocks, 2) int64
+
+    def without_keys(self) -> Signed:
+        """This article once its band keys are packed (they are not held twice)."""
+        return Signed(self.article, self.keys[:0], self.block_keys, self.block_spans)
 
 
 def windows_of(text: str, settings: Settings) -> Windows:
@@ -381,7 +385,7 @@ def _packed_entries(signed: list[Signed], settings: Settings) -> np.ndarray:
         keys, window_docs = stacked_band_keys(part, settings, first)
         packed[filled : filled + keys.size] = pack_entries(keys, window_docs)
         filled += keys.size
-        signed[first : first + _PACK_ARTICLES] = [replace(item, keys=item.keys[:0]) for item in part]
+        signed[first : first + _PACK_ARTICLES] = [item.without_keys() for item in part]
     return packed
 
 
@@ -394,12 +398,13 @@ def _boilerplate(signed: Sequence[Signed], settings: Settings) -> dict[str, list
         boilerplate_blocks(block_keys, block_docs, settings.boilerplate_docs),
         spans, block_docs, settings.boilerplate_max_chars,
     )  # fmt: skip
-    offsets = np.r_[0, np.cumsum(block_counts)]
+    flagged = np.flatnonzero(flags_all)
+    if not len(flagged):
+        return {}
+    documents, firsts = np.unique(block_docs[flagged], return_index=True)
     boilerplate: dict[str, list[tuple[int, int]]] = {}
-    for index, item in enumerate(signed):
-        flags = flags_all[offsets[index] : offsets[index + 1]]
-        if flags.any():
-            boilerplate[item.article.id] = [tuple(map(int, span)) for span in item.block_spans[flags]]
+    for document, blocks in zip(documents.tolist(), np.split(flagged, firsts[1:]), strict=True):
+        boilerplate[signed[document].article.id] = [tuple(span) for span in spans[blocks].tolist()]
     return boilerplate
 
 
