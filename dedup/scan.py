@@ -29,7 +29,7 @@ from dedup.errors import InputError
 from dedup.model import Comparison
 from dedup.parallel import Progress, chunks, map_chunks
 from dedup.settings import Settings
-from dedup.signatures import SignatureScheme, Windows, feature_hashes, features, window_signatures
+from dedup.signatures import SignatureScheme, Windows, features, window_signatures
 
 __all__ = [
     "Skipped",
@@ -122,17 +122,13 @@ class Signed:
 
 def windows_of(text: str, settings: Settings) -> Windows:
     """The MinHash rows of a text's windows and blocks under the settings' signature scheme."""
-    return _windows(features(text).words, settings)
-
-
-def _windows(words: Sequence[str], settings: Settings) -> Windows:
-    return window_signatures(feature_hashes(words), signature_scheme(settings))
+    return window_signatures(features(text).hashes, signature_scheme(settings))
 
 
 def sign(article: Article, settings: Settings) -> Signed:
     """Band keys of an article's windows; whole-signature keys and character spans of its blocks."""
     found = features(article.text)
-    windows = _windows(found.words, settings)
+    windows = window_signatures(found.hashes, signature_scheme(settings))
     if found.words:
         spans = np.stack([found.starts[windows.block_first], found.ends[windows.block_last - 1]], axis=1)
     else:

@@ -78,21 +78,44 @@ _FEATURE_RE = re.compile(rf"[{CJK}](?=([{CJK}]))|(?:(?![{CJK}])\w)+")
 
 @dataclass(frozen=True)
 class Features:
-    """A document's content words and each one's ``[start, end)`` in the original text."""
+    """A document's content words, each one's ``[start, end)`` in the original text, and their
+    :func:`feature_hashes`."""
 
     words: list[str]
     starts: np.ndarray
     ends: np.ndarray
+    hashes: np.ndarray  # uint32
+
+
+_word_memo: dict[str, int] = {}  # word -> its CRC-32, or -1 when it is no feature (a stop word, a number)
+
+
+def _word_codes(words: list[str]) -> np.ndarray:
+    """:func:`feature_hashes` of ``words``, -1 for those that are no feature: one lookup pass once the words
+    are known (memoised per process)."""
+    memo = _word_memo
+    try:
+        return np.fromiter(map(memo.__getitem__, words), dtype=np.int64, count=len(words))
+    except KeyError:
+        if len(memo) > _MEMO_LIMIT:
+            memo.clear()
+        stop = _stop_words()
+        for word in words:
+            if word not in memo:
+                memo[word] = -1 if word in stop or word.isdigit() else zlib.crc32(word.encode("utf-8"))
+        return np.fromiter(map(memo.__getitem__, words), dtype=np.int64, count=len(words))
 
 
 def _ascii_features(text: str) -> Features:
     """:func:`features` of ASCII text, with word boundaries found in numpy (``\\w+`` runs)."""
     lowered = text.lower()
     starts, ends = ascii_words(lowered)
-    stop = _stop_words()
     words = [lowered[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-    keep = [i for i, word in enumerate(words) if word not in stop and not word.isdigit()]
-    return Features([words[i] for i in keep], starts[keep], ends[keep])
+    codes = _word_codes(words)
+    keep = np.flatnonzero(codes >= 0)
+    return Features(
+        [words[i] for i in keep.tolist()], starts[keep], ends[keep], codes[keep].astype(np.uint32)
+    )
 
 
 def features(text: str) -> Features:
@@ -114,24 +137,25 @@ def _unicode_features(text: str) -> Features:
     if norm.origin is not None and words:
         origin = np.asarray(norm.origin, dtype=np.int64)
         starts_array, ends_array = origin[starts_array], origin[ends_array - 1] + 1
-    return Features(words, starts_array, ends_array)
+    return Features(words, starts_array, ends_array, feature_hashes(words))
 
 
+_MEMO_LIMIT = 2_000_000  # words memoised per process before the memo starts again
 _hash_memo: dict[str, int] = {}
 
 
 def feature_hashes(words: list[str]) -> np.ndarray:
     """CRC-32 of each word's UTF-8 bytes, as uint32 (memoised per process: words repeat)."""
     memo = _hash_memo
-    if len(memo) > 2_000_000:
-        memo.clear()
-    values = []
-    for word in words:
-        value = memo.get(word)
-        if value is None:
-            value = memo[word] = zlib.crc32(word.encode("utf-8"))
-        values.append(value)
-    return np.array(values, dtype=np.uint32)
+    try:
+        return np.fromiter(map(memo.__getitem__, words), dtype=np.uint32, count=len(words))
+    except KeyError:
+        if len(memo) > _MEMO_LIMIT:
+            memo.clear()
+        for word in words:
+            if word not in memo:
+                memo[word] = zlib.crc32(word.encode("utf-8"))
+        return np.fromiter(map(memo.__getitem__, words), dtype=np.uint32, count=len(words))
 
 
 def _fmix32(values: np.ndarray) -> np.ndarray:

@@ -78,4 +78,5 @@ def test_ascii_features_found_in_numpy_equal_the_general_path(text):
 
     fast, general = _ascii_features(text), _unicode_features(text)
     assert fast.words == general.words
+    assert fast.hashes.tolist() == general.hashes.tolist() == feature_hashes(fast.words).tolist()
     assert fast.starts.tolist() == general.starts.tolist() and fast.ends.tolist() == general.ends.tolist()
