@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -87,23 +88,34 @@ class Features:
     hashes: np.ndarray  # uint32
 
 
-_word_memo: dict[str, int] = {}  # word -> its CRC-32, or -1 when it is no feature (a stop word, a number)
+_MEMO_LIMIT = 2_000_000  # words memoised per process before a memo starts again
 
 
-def _word_codes(words: list[str]) -> np.ndarray:
-    """:func:`feature_hashes` of ``words``, -1 for those that are no feature: one lookup pass once the words
-    are known (memoised per process)."""
-    memo = _word_memo
+def _memoised(memo: dict[str, int], words: list[str], value_of: Callable[[str], int], dtype) -> np.ndarray:
+    """``memo[word]`` of every word, ``value_of`` computing the missing ones: one lookup pass once the words
+    are known (words repeat across articles)."""
     try:
-        return np.fromiter(map(memo.__getitem__, words), dtype=np.int64, count=len(words))
+        return np.fromiter(map(memo.__getitem__, words), dtype=dtype, count=len(words))
     except KeyError:
         if len(memo) > _MEMO_LIMIT:
             memo.clear()
-        stop = _stop_words()
         for word in words:
             if word not in memo:
-                memo[word] = -1 if word in stop or word.isdigit() else zlib.crc32(word.encode("utf-8"))
-        return np.fromiter(map(memo.__getitem__, words), dtype=np.int64, count=len(words))
+                memo[word] = value_of(word)
+        return np.fromiter(map(memo.__getitem__, words), dtype=dtype, count=len(words))
+
+
+def _crc32(word: str) -> int:
+    return zlib.crc32(word.encode("utf-8"))
+
+
+def _feature_code(word: str) -> int:
+    """A word's CRC-32, or -1 when it is no feature (a stop word, a number)."""
+    return -1 if word in _stop_words() or word.isdigit() else _crc32(word)
+
+
+_hash_memo: dict[str, int] = {}
+_code_memo: dict[str, int] = {}
 
 
 def _ascii_features(text: str) -> Features:
@@ -111,7 +123,7 @@ def _ascii_features(text: str) -> Features:
     lowered = text.lower()
     starts, ends = ascii_words(lowered)
     words = [lowered[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-    codes = _word_codes(words)
+    codes = _memoised(_code_memo, words, _feature_code, np.int64)
     keep = np.flatnonzero(codes >= 0)
     return Features(
         [words[i] for i in keep.tolist()], starts[keep], ends[keep], codes[keep].astype(np.uint32)
@@ -140,22 +152,9 @@ def _unicode_features(text: str) -> Features:
     return Features(words, starts_array, ends_array, feature_hashes(words))
 
 
-_MEMO_LIMIT = 2_000_000  # words memoised per process before the memo starts again
-_hash_memo: dict[str, int] = {}
-
-
 def feature_hashes(words: list[str]) -> np.ndarray:
     """CRC-32 of each word's UTF-8 bytes, as uint32 (memoised per process: words repeat)."""
-    memo = _hash_memo
-    try:
-        return np.fromiter(map(memo.__getitem__, words), dtype=np.uint32, count=len(words))
-    except KeyError:
-        if len(memo) > _MEMO_LIMIT:
-            memo.clear()
-        for word in words:
-            if word not in memo:
-                memo[word] = zlib.crc32(word.encode("utf-8"))
-        return np.fromiter(map(memo.__getitem__, words), dtype=np.uint32, count=len(words))
+    return _memoised(_hash_memo, words, _crc32, np.uint32)
 
 
 def _fmix32(values: np.ndarray) -> np.ndarray:
