@@ -29,7 +29,7 @@ __all__ = [
     "partition_keys",
     "merge_candidates",
     "boilerplate_blocks",
-    "short_runs",
+    "boilerplate_runs",
     "s_curve",
 ]
 
@@ -266,16 +266,29 @@ def boilerplate_blocks(full_keys: np.ndarray, block_docs: np.ndarray, min_docs: 
     return flags
 
 
-def short_runs(flags: np.ndarray, spans: np.ndarray, block_docs: np.ndarray, max_chars: int) -> np.ndarray:
-    """``flags`` of blocks (in document order, ``spans`` their ``[start, end)``), keeping only runs of
-    flagged blocks of one document that span at most ``max_chars`` characters. A recurring footer is a
-    short run; a recurring wire story, republished whole, is a long one and no boilerplate."""
+def boilerplate_runs(
+    flags: np.ndarray,
+    spans: np.ndarray,
+    words: np.ndarray,
+    block_docs: np.ndarray,
+    *,
+    max_chars: int,
+    min_words: int,
+) -> np.ndarray:
+    """``flags`` of blocks (in document order; ``spans`` their ``[start, end)``, ``words`` their content
+    words), keeping only runs of flagged blocks of one document that span at most ``max_chars`` characters
+    and hold at least ``min_words`` content words. A recurring footer is a short run; a recurring wire story,
+    republished whole, is a long one and no boilerplate; a common word or two that content cuts happen to
+    isolate as a block ("enforcement", "child support") recurs by chance and is none either."""
     previous = np.r_[False, flags[:-1] & (block_docs[1:] == block_docs[:-1])]
     following = np.r_[flags[1:] & (block_docs[1:] == block_docs[:-1]), False]
     firsts, lasts = np.flatnonzero(flags & ~previous), np.flatnonzero(flags & ~following)
-    too_long = spans[lasts, 1] - spans[firsts, 0] > max_chars
+    if not len(firsts):
+        return flags
+    run_words = np.add.reduceat(np.where(flags, words, 0), firsts)  # each run ends before the next starts
+    keep = (spans[lasts, 1] - spans[firsts, 0] <= max_chars) & (run_words >= min_words)
     run_of_block = np.cumsum(flags & ~previous) - 1
-    return flags & ~too_long[np.maximum(run_of_block, 0)] if len(firsts) else flags
+    return flags & keep[np.maximum(run_of_block, 0)]
 
 
 _PAIR_BASE = np.int64(2**31)

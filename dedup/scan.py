@@ -20,10 +20,10 @@ from dedup.candidates import (
     Candidates,
     band_keys,
     boilerplate_blocks,
+    boilerplate_runs,
     candidates_of_packed,
     lsh_parameters,
     pack_entries,
-    short_runs,
 )
 from dedup.errors import InputError
 from dedup.model import Comparison
@@ -108,16 +108,18 @@ def signature_scheme(settings: Settings) -> SignatureScheme:
 
 @dataclass(frozen=True)
 class Signed:
-    """An article with the LSH band keys of its windows, and the keys and character spans of its blocks."""
+    """An article with the LSH band keys of its windows, and the keys, character spans and content words of
+    its blocks."""
 
     article: Article
     keys: np.ndarray  # (n_windows, bands) uint64
     block_keys: np.ndarray  # (n_blocks,) uint64: a block's whole signature, for boilerplate
     block_spans: np.ndarray  # (n_blocks, 2) int64
+    block_words: np.ndarray  # (n_blocks,) int64
 
     def without_keys(self) -> Signed:
         """This article once its band keys are packed (they are not held twice)."""
-        return Signed(self.article, self.keys[:0], self.block_keys, self.block_spans)
+        return Signed(self.article, self.keys[:0], self.block_keys, self.block_spans, self.block_words)
 
 
 def windows_of(text: str, settings: Settings) -> Windows:
@@ -126,7 +128,8 @@ def windows_of(text: str, settings: Settings) -> Windows:
 
 
 def sign(article: Article, settings: Settings) -> Signed:
-    """Band keys of an article's windows; whole-signature keys and character spans of its blocks."""
+    """Band keys of an article's windows; whole-signature keys, character spans and content words of its
+    blocks."""
     found = features(article.text)
     windows = window_signatures(found.hashes, signature_scheme(settings))
     if found.words:
@@ -134,7 +137,8 @@ def sign(article: Article, settings: Settings) -> Signed:
     else:
         spans = np.zeros((0, 2), dtype=np.int64)
     block_keys = band_keys(windows.block_signatures, 1, settings.num_perm)[:, 0]
-    return Signed(article, band_keys(windows.signatures, *lsh_bands(settings)), block_keys, spans)
+    keys = band_keys(windows.signatures, *lsh_bands(settings))
+    return Signed(article, keys, block_keys, spans, windows.block_last - windows.block_first)
 
 
 _band_cache: dict[tuple[float, int], tuple[int, int]] = {}
@@ -390,9 +394,10 @@ def _boilerplate(signed: Sequence[Signed], settings: Settings) -> dict[str, list
     block_keys = np.concatenate([s.block_keys for s in signed]) if signed else np.zeros(0, dtype=np.uint64)
     block_docs = np.repeat(np.arange(len(signed)), block_counts)
     spans = np.concatenate([s.block_spans for s in signed]) if signed else np.zeros((0, 2), dtype=np.int64)
-    flags_all = short_runs(
-        boilerplate_blocks(block_keys, block_docs, settings.boilerplate_docs),
-        spans, block_docs, settings.boilerplate_max_chars,
+    words = np.concatenate([s.block_words for s in signed]) if signed else np.zeros(0, dtype=np.int64)
+    flags_all = boilerplate_runs(
+        boilerplate_blocks(block_keys, block_docs, settings.boilerplate_docs), spans, words, block_docs,
+        max_chars=settings.boilerplate_max_chars, min_words=settings.boilerplate_min_words,
     )  # fmt: skip
     flagged = np.flatnonzero(flags_all)
     if not len(flagged):

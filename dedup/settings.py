@@ -46,7 +46,9 @@ class Settings:
         boilerplate_docs: a window whose whole signature recurs in more than this many articles is
             boilerplate: reported apart, never as reuse...
         boilerplate_max_chars: ...unless it belongs to a run of such windows longer than this many
-            characters: a footer or a disclaimer is short, a wire story republished by many outlets is not.
+            characters: a footer or a disclaimer is short, a wire story republished by many outlets is not...
+        boilerplate_min_words: ...or to a run of fewer content words than this: a common word or two that
+            the content cuts happen to isolate as a block ("enforcement", "child support") recurs by chance.
         wholly_derived: derived fraction from which an article is "wholly derived" (METER's WD).
         partially_derived: derived fraction from which an article is "partially derived" (METER's PD).
     """
@@ -68,6 +70,7 @@ class Settings:
     max_bucket_docs: int = 50
     boilerplate_docs: int = 5
     boilerplate_max_chars: int = 600
+    boilerplate_min_words: int = 4
     wholly_derived: float = 0.7
     partially_derived: float = 0.05
 
@@ -113,6 +116,7 @@ CONSTRAINTS: dict[str, tuple[type, float, float]] = {
     "max_bucket_docs": (int, 2, 10_000_000),
     "boilerplate_docs": (int, 2, 10_000_000),
     "boilerplate_max_chars": (int, 0, 100_000_000),
+    "boilerplate_min_words": (int, 1, 100_000),
     "wholly_derived": (float, 0.0, 1.0),
     "partially_derived": (float, 0.0, 1.0),
 }

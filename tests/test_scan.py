@@ -12,12 +12,12 @@ from typer.testing import CliRunner
 from dedup.candidates import (
     band_keys,
     boilerplate_blocks,
+    boilerplate_runs,
     candidate_pairs,
     lsh_parameters,
     merge_candidates,
     partition_keys,
     s_curve,
-    short_runs,
 )
 from dedup.cli import app
 from dedup.errors import SettingsError
@@ -94,6 +94,30 @@ def test_a_footer_in_many_articles_is_boilerplate_not_reuse(tmp_path):
     story = (tmp_path / "story0.txt").read_text(encoding="utf-8")
     spans = result.boilerplate[str(tmp_path / "story0.txt")]
     assert any(footer[:40] in story[start:end] or story[start:end] in footer for start, end in spans)
+
+
+def _cut_words(count: int, block: int) -> list[str]:
+    """Words after which content cuts end a block (see ``window_signatures``)."""
+    from dedup.signatures import _fmix32, feature_hashes
+
+    candidates = [f"zorblax{i}" for i in range(2000)]
+    cuts = _fmix32(feature_hashes(candidates)) % np.uint32(block) == 0
+    return [word for word, cut in zip(candidates, cuts.tolist(), strict=True) if cut][:count]
+
+
+def test_a_common_word_that_cuts_isolate_is_not_boilerplate(tmp_path):
+    # "before word" in ten stories: both are cut words, so "word" is a block of one content word, with the
+    # same signature in all ten; one word recurring is chance, not a footer
+    before, word = _cut_words(2, Settings().window_block)
+    for seed in range(10):
+        _write(
+            tmp_path,
+            f"story{seed}.txt",
+            article(500 + seed, 4) + f" {before} {word} " + article(600 + seed, 4),
+        )
+    one_word = scan(tmp_path, jobs=1, settings=Settings(boilerplate_docs=5, boilerplate_min_words=1))
+    assert len(one_word.boilerplate) == 10  # the rule before boilerplate_min_words
+    assert scan(tmp_path, jobs=1, settings=Settings(boilerplate_docs=5)).boilerplate == {}
 
 
 def test_a_wire_story_republished_by_many_outlets_is_reuse_not_boilerplate(tmp_path):
@@ -312,22 +336,28 @@ def test_boilerplate_blocks_are_those_whose_signature_is_in_more_than_min_docs_d
     assert boilerplate_blocks(keys, docs, min_docs).tolist() == expected
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
-    st.lists(st.tuples(st.booleans(), st.integers(1, 50), st.booleans()), max_size=40), st.integers(0, 120)
+    st.lists(st.tuples(st.booleans(), st.integers(1, 50), st.booleans(), st.integers(1, 6)), max_size=40),
+    st.integers(0, 120),
+    st.integers(1, 8),
 )
-def test_short_runs_keep_the_flagged_runs_of_one_document_up_to_max_chars(blocks, max_chars):
-    # each block: flagged, its length, whether a new document starts with it
-    flags = np.array([flag for flag, _, _ in blocks], dtype=bool)
-    docs = np.cumsum([new for _, _, new in blocks]).astype(np.int64)
-    ends = np.cumsum([length for _, length, _ in blocks]).astype(np.int64)
-    spans = np.stack([ends - [length for _, length, _ in blocks], ends], axis=1).reshape(-1, 2)
+def test_boilerplate_runs_keep_the_flagged_runs_of_one_document_up_to_max_chars_and_from_min_words(
+    blocks, max_chars, min_words
+):
+    # each block: flagged, its length, whether a new document starts with it, its content words
+    flags = np.array([block[0] for block in blocks], dtype=bool)
+    docs = np.cumsum([block[2] for block in blocks]).astype(np.int64)
+    ends = np.cumsum([block[1] for block in blocks]).astype(np.int64)
+    spans = np.stack([ends - [block[1] for block in blocks], ends], axis=1).reshape(-1, 2)
+    words = np.array([block[3] for block in blocks], dtype=np.int64)
     expected, run = flags.copy(), []
     for index in range(len(blocks) + 1):
         if index < len(blocks) and flags[index] and (not run or docs[index] == docs[run[-1]]):
             run.append(index)
             continue
-        if run and spans[run[-1], 1] - spans[run[0], 0] > max_chars:
+        if run and (spans[run[-1], 1] - spans[run[0], 0] > max_chars or words[run].sum() < min_words):
             expected[run] = False
         run = [index] if index < len(blocks) and flags[index] else []
-    assert short_runs(flags, spans, docs, max_chars).tolist() == expected.tolist()
+    found = boilerplate_runs(flags, spans, words, docs, max_chars=max_chars, min_words=min_words)
+    assert found.tolist() == expected.tolist()
