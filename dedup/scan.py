@@ -114,8 +114,8 @@ class Signed:
     article: Article
     keys: np.ndarray  # (n_windows, bands) uint64
     block_keys: np.ndarray  # (n_blocks,) uint64: a block's whole signature, for boilerplate
-    block_spans: np.ndarray  # (n_blocks, 2) int64
-    block_words: np.ndarray  # (n_blocks,) int64
+    block_spans: np.ndarray  # (n_blocks, 2) int32 (int64 for a text of 2**31 characters or more)
+    block_words: np.ndarray  # (n_blocks,) int32
 
     def without_keys(self) -> Signed:
         """This article once its band keys are packed (they are not held twice)."""
@@ -134,11 +134,13 @@ def sign(article: Article, settings: Settings) -> Signed:
     windows = window_signatures(found.hashes, signature_scheme(settings))
     if found.words:
         spans = np.stack([found.starts[windows.block_first], found.ends[windows.block_last - 1]], axis=1)
+        spans = spans.astype(np.int32 if len(article.text) < 2**31 else np.int64)
     else:
-        spans = np.zeros((0, 2), dtype=np.int64)
+        spans = np.zeros((0, 2), dtype=np.int32)
     block_keys = band_keys(windows.block_signatures, 1, settings.num_perm)[:, 0]
     keys = band_keys(windows.signatures, *lsh_bands(settings))
-    return Signed(article, keys, block_keys, spans, windows.block_last - windows.block_first)
+    words = (windows.block_last - windows.block_first).astype(np.int32)
+    return Signed(article, keys, block_keys, spans, words)
 
 
 _band_cache: dict[tuple[float, int], tuple[int, int]] = {}
