@@ -33,7 +33,7 @@ from dedup.articles import iter_articles
 from dedup.index import Index
 from dedup.scan import scan, signature_scheme
 from dedup.settings import Settings
-from dedup.signatures import feature_hashes, features, window_signatures
+from dedup.signatures import features, window_signatures
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -53,7 +53,7 @@ def signatures(articles: list, settings: Settings) -> dict[str, float]:
     started = time.perf_counter()
     ours = []
     for article in articles:
-        ours.append(window_signatures(feature_hashes(features(article.text).words), scheme))
+        ours.append(window_signatures(features(article.text).hashes, scheme))
     ours_seconds = time.perf_counter() - started
     started = time.perf_counter()
     theirs = []
