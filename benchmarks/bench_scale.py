@@ -116,7 +116,10 @@ def index_run(
             matches = index.query(by_id[record["derived"]], top=5)
             latencies.append(time.perf_counter() - started)
             hits += any(m.b.id == record["source"] for m in matches)
+        files = [Path(folder) / name for name in ("index.sqlite", "index.sqlite-wal")]
+        size_mb = sum(f.stat().st_size for f in files if f.exists()) / 1e6
     return {
+        "index_mb": size_mb,
         "indexed": len(indexed),
         "add_docs_per_s": len(indexed) / add_seconds,
         "queries": len(latencies),

@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+import hashlib
 import json
+import sqlite3
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from dedup.articles import Article, read_article
 from dedup.cli import app
-from dedup.index import Index, IndexError_
+from dedup.index import Index, IndexError_, signature_meta
+from dedup.scan import sign
 from dedup.settings import Settings
 
 from .conftest import CORPORA, SEED_A, SEED_B
@@ -96,20 +100,59 @@ def test_an_add_killed_with_sigkill_leaves_a_usable_index(tmp_path):
         assert index.stats().articles == 10
 
 
-def test_an_index_with_the_older_bucket_index_is_migrated_when_opened(tmp_path):
-    path = tmp_path / "index.sqlite"
-    with Index(path) as index:
-        index.add(_articles(3))
-        index.db.execute("DROP INDEX buckets_by_key_and_article")
-        index.db.execute("CREATE INDEX buckets_by_key ON buckets (key)")
-    with Index(path) as index:
-        names = {row[0] for row in index.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-        plan = " ".join(
-            str(row)
-            for row in index.db.execute("EXPLAIN QUERY PLAN SELECT article_id FROM buckets WHERE key = 1")
+_FORMAT_2_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE articles (
+    id TEXT PRIMARY KEY, sha256 TEXT NOT NULL, path TEXT NOT NULL, text TEXT NOT NULL,
+    title TEXT, date TEXT, source TEXT, url TEXT, encoding TEXT NOT NULL
+);
+CREATE TABLE buckets (key INTEGER NOT NULL, article_id TEXT NOT NULL);
+CREATE INDEX buckets_by_key_and_article ON buckets (key, article_id);
+CREATE INDEX buckets_by_article ON buckets (article_id);
+"""
+
+
+def _format_2_index(path, articles):
+    """An index as dedup wrote it in format 2: bucket rows holding article ids."""
+    settings = Settings()
+    db = sqlite3.connect(path)
+    db.executescript(_FORMAT_2_SCHEMA)
+    meta = {**signature_meta(settings), "format": "dedup-index/2"}
+    db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+    for item in articles:
+        db.execute(
+            "INSERT INTO articles VALUES (?, ?, ?, ?, NULL, NULL, NULL, NULL, 'utf-8')",
+            (item.id, hashlib.sha256(item.text.encode()).hexdigest(), item.path, item.text),
         )
-    assert "buckets_by_key_and_article" in names and "buckets_by_key" not in names
-    assert "COVERING INDEX buckets_by_key_and_article" in plan
+        keys = np.unique(sign(item, settings).keys.ravel().view(np.int64)).tolist()
+        db.executemany("INSERT INTO buckets VALUES (?, ?)", ((k, item.id) for k in keys))
+    db.commit()
+    db.close()
+
+
+def test_an_index_of_format_2_is_migrated_when_opened(tmp_path):
+    articles = _articles(6) + [Article(id="copy", path="copy", text=article(2))]
+    _format_2_index(tmp_path / "old.sqlite", articles)
+    probe = Article(id="probe", path="probe", text=article(2) + article(3))
+    with Index(tmp_path / "old.sqlite") as migrated, Index(tmp_path / "new.sqlite") as fresh:
+        fresh.add(articles)
+        assert migrated.stats().meta["format"] == fresh.stats().meta["format"] == "dedup-index/3"
+        assert migrated.stats().articles == 7 and migrated.stats().windows == fresh.stats().windows
+        assert migrated.candidates(probe, 10) == fresh.candidates(probe, 10) != []
+        assert [migrated.get(a.id) for a in articles] == [fresh.get(a.id) for a in articles]
+        tables = {
+            row[0] for row in migrated.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        assert "buckets_2" not in tables and "articles_2" not in tables
+
+
+def test_bucket_rows_hold_article_numbers_and_new_text_leaves_no_old_row(tmp_path):
+    with Index(tmp_path / "index.sqlite") as index:
+        index.add([Article(id="doc", path="doc", text=article(1))])
+        index.add([Article(id="doc", path="doc", text=article(2))])
+        rows = index.db.execute("SELECT key, typeof(num) FROM buckets").fetchall()
+        assert {kind for _, kind in rows} == {"integer"}
+        assert sorted(key for key, _ in rows) == index._keys(article(2))
 
 
 def test_a_crowded_bucket_counts_for_its_first_article_only_as_in_a_scan(tmp_path):
