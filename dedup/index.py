@@ -137,7 +137,8 @@ class ArticleIndex(ABC):
         """Indexed articles sharing at least ``min_shared_buckets`` buckets with ``article``:
         ``(id, shared buckets)``, most first, then by id. As in a scan, a bucket holding more than
         ``max_bucket_docs`` articles (``article`` included) is a star: it counts for its first indexed
-        article (the smallest id) only."""
+        article only (the one added first; an article keeps its place when its text is replaced, and an index
+        migrated from format 2 ranks its articles by id)."""
 
     batch_size = 1  # articles written together (a store may commit a batch at once)
 
@@ -197,15 +198,13 @@ CREATE TABLE IF NOT EXISTS articles (
 );
 CREATE TABLE IF NOT EXISTS buckets (key INTEGER NOT NULL, num INTEGER NOT NULL, PRIMARY KEY (key, num))
     WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS articles_by_num ON articles (num, id);
 """
 # A bucket row is a band key and an article's number: the table is its own (key, num) index, so a query
 # reads the rows of its keys from it alone, and no article id is repeated in every row (format 2 stored
 # ids as text in the table and in two indexes: 3.3 GB at 100k articles). An article's rows are deleted by
 # their keys, signed again from the stored text, so no index by article is needed either. AUTOINCREMENT:
-# a number is never given again, so a row left behind could never join a later article. The ids of a
-# crowded bucket's articles are read from the small (num, id) index, not from the rows holding the texts
-# (6x faster).
+# a number is never given again, so a row left behind could never join a later article. A crowded
+# bucket's first article is the first row of its key.
 
 _MIGRATE_FROM_2 = """
 ALTER TABLE articles RENAME TO articles_2;
@@ -215,7 +214,7 @@ DROP INDEX IF EXISTS buckets_by_key;
 DROP INDEX IF EXISTS buckets_by_article;
 {schema}
 INSERT INTO articles (id, sha256, path, text, title, date, source, url, encoding)
-    SELECT id, sha256, path, text, title, date, source, url, encoding FROM articles_2 ORDER BY rowid;
+    SELECT id, sha256, path, text, title, date, source, url, encoding FROM articles_2 ORDER BY id;
 INSERT OR IGNORE INTO buckets SELECT b.key, a.num FROM buckets_2 b JOIN articles a ON a.id = b.article_id;
 DROP TABLE buckets_2;
 DROP TABLE articles_2;
@@ -375,15 +374,13 @@ class Index(ArticleIndex):
         )
         # CROSS JOIN fixes the join order: look up each query key in the bucket table's key order, rather
         # than scanning every bucket row (which SQLite otherwise picks for the GROUP BY: 6x slower).
-        # A crowded bucket counts for its first article (the smallest id) only, as in a scan's star.
+        # A crowded bucket counts for its first indexed article only, as in a scan's star.
         rows = self.db.execute(
             "SELECT a.id, s.shared FROM ("
             " SELECT num, count(*) AS shared FROM ("
             "  SELECT b.num FROM query_keys q CROSS JOIN buckets b ON b.key = q.key"
             "  WHERE q.crowded = 0 AND b.num != ?1"
-            "  UNION ALL SELECT (SELECT a.num FROM buckets b CROSS JOIN articles a INDEXED BY articles_by_num"
-            "   ON a.num = b.num"
-            "   WHERE b.key = q.key AND b.num != ?1 ORDER BY a.id LIMIT 1)"
+            "  UNION ALL SELECT (SELECT min(b.num) FROM buckets b WHERE b.key = q.key AND b.num != ?1)"
             "  FROM query_keys q WHERE q.crowded = 1"
             " ) GROUP BY num HAVING shared >= ?2"
             ") s CROSS JOIN articles a ON a.num = s.num ORDER BY s.shared DESC, a.id LIMIT ?3",

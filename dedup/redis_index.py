@@ -8,6 +8,9 @@ pickled). In the same database, under ``dedup:``:
 - ``dedup:article:<id>`` (hash): SHA-256, text and metadata, window count, bucket count and the window
   signatures (raw little-endian ``uint32``);
 - ``dedup:ids`` (set) and ``dedup:buckets`` (counter) for statistics;
+- ``dedup:order`` (hash ``id -> number``, numbers drawn from the counter ``dedup:next``): the order in which
+  articles were first added, which decides a crowded bucket's first article, as the SQLite index's article
+  numbers do;
 - ``dedup:adding`` (hash ``id -> windows``): adds in progress. Articles are written in batches: the
   windows go into the LSH tables, then the batch's records become visible in one ``MULTI``/``EXEC``;
   windows left by an add that was killed are removed when the index is next opened for adding.
@@ -30,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from dedup.articles import Article
-from dedup.index import ArticleIndex, IndexError_, IndexStats, check_meta, signature_meta, versions
+from dedup.index import FORMAT, ArticleIndex, IndexError_, IndexStats, check_meta, signature_meta, versions
 from dedup.scan import lsh_bands, signature_scheme, windows_of
 from dedup.settings import Settings
 
@@ -65,6 +68,8 @@ class RedisIndex(ArticleIndex):
                 )
             self.db.hset(_PREFIX + "meta", mapping={**signature_meta(self.settings), **versions()})
         else:
+            if stored.get("format") == "dedup-index/2":
+                stored = self._migrate_from_2(stored)
             check_meta(url, stored, self.settings)
         self.bands, self.rows = lsh_bands(self.settings)
         self.seed = signature_scheme(self.settings).seed
@@ -80,6 +85,17 @@ class RedisIndex(ArticleIndex):
 
     def close(self) -> None:
         self.db.close()
+
+    def _migrate_from_2(self, stored: dict[str, str]) -> dict[str, str]:
+        """Number the articles of a format-2 index by id (format 2 chose a crowded bucket's smallest id)."""
+        ids = sorted(member.decode() for member in self.db.smembers(_PREFIX + "ids"))
+        with self.db.pipeline(transaction=True) as pipe:
+            if ids:
+                pipe.hset(_PREFIX + "order", mapping={article_id: n for n, article_id in enumerate(ids)})
+            pipe.set(_PREFIX + "next", len(ids))
+            pipe.hset(_PREFIX + "meta", "format", FORMAT)
+            pipe.execute()
+        return {**stored, "format": FORMAT}
 
     @staticmethod
     def _window_keys(article_id: str, windows: int) -> list[bytes]:
@@ -116,8 +132,13 @@ class RedisIndex(ArticleIndex):
                 for key, row in zip(self._window_keys(article.id, len(rows)), rows, strict=True):
                     lean = self._lean(seed=self.seed, hashvalues=row, scheme="affine32")
                     session.insert(key, lean, check_duplication=False)
+        with self.db.pipeline(transaction=False) as pipe:
+            for _ in batch:
+                pipe.incr(_PREFIX + "next")
+            numbers = pipe.execute()
         with self.db.pipeline(transaction=True) as pipe:
-            for (article, digest, _), rows in zip(batch, signatures, strict=True):
+            for (article, digest, _), rows, number in zip(batch, signatures, numbers, strict=True):
+                pipe.hsetnx(_PREFIX + "order", article.id, number)  # a replaced article keeps its place
                 buckets = self._bucket_count(rows)
                 record = {
                     "sha256": digest, "windows": len(rows), "buckets": buckets,
@@ -155,7 +176,9 @@ class RedisIndex(ArticleIndex):
         return True
 
     def remove(self, article_id: str) -> bool:
-        return self._remove_article(article_id)
+        removed = self._remove_article(article_id)
+        self.db.hdel(_PREFIX + "order", article_id)
+        return removed
 
     def stats(self) -> IndexStats:
         meta = {k.decode(): v.decode() for k, v in self.db.hgetall(_PREFIX + "meta").items()}
@@ -173,6 +196,7 @@ class RedisIndex(ArticleIndex):
     def candidates(self, article: Article, limit: int) -> list[tuple[str, int]]:
         signatures = windows_of(article.text, self.settings).signatures
         shared: Counter[str] = Counter()
+        crowded: list[list[str]] = []
         with self.db.pipeline(transaction=False) as pipe:  # every band's buckets in one round trip
             for band in range(self.bands):
                 for bucket in set(self._band_hashes(signatures, band)):
@@ -181,8 +205,16 @@ class RedisIndex(ArticleIndex):
                 others = {member.rpartition(_SEPARATOR)[0].decode() for member in members} - {article.id}
                 if len(others) < self.settings.max_bucket_docs:
                     shared.update(others)
-                elif others:  # a crowded bucket is a star: it counts for its first article only
-                    shared[min(others)] += 1
+                elif others:  # a crowded bucket is a star: it counts for its first indexed article only
+                    crowded.append(sorted(others))
+        if crowded:
+            with self.db.pipeline(transaction=False) as pipe:
+                for others in crowded:
+                    pipe.hmget(_PREFIX + "order", others)
+                for others, numbers in zip(crowded, pipe.execute(), strict=True):
+                    ranked = [(int(n), i) for n, i in zip(numbers, others, strict=True) if n is not None]
+                    if ranked:  # an article whose add has not finished has no number yet
+                        shared[min(ranked)[1]] += 1
         ranked = sorted(
             (
                 (article_id, count)

@@ -168,6 +168,15 @@ def test_a_crowded_bucket_counts_for_its_first_article_only_as_in_a_scan(tmp_pat
         assert [m.b.id for m in index.query(probe, 10)] == ["doc0"]
 
 
+def test_a_crowded_bucket_counts_for_the_article_indexed_first_whatever_its_id(tmp_path):
+    ids = ["zeta", "beta", "alpha", "gamma"]
+    with Index(tmp_path / "index.sqlite", Settings(max_bucket_docs=3)) as index:
+        index.add([Article(id=i, path=i, text=article(500)) for i in ids])
+        index.add([Article(id="zeta", path="zeta", text=article(500) + "Updated.")])  # keeps its place
+        found = index.candidates(Article(id="probe", path="probe", text=article(500)), 10)
+        assert [article_id for article_id, _ in found] == ["zeta"]
+
+
 def test_index_and_query_commands(tmp_path):
     path = tmp_path / "news.sqlite"
     added = runner.invoke(app, ["index", "add", str(CORPORA), "--index", str(path), "--json", "--quiet"])

@@ -166,3 +166,20 @@ def test_an_unreachable_redis_is_exit_code_2():
         port = probe.getsockname()[1]  # nothing listens here once the probe closes
     result = runner.invoke(app, ["index", "stats", "--index", f"redis://127.0.0.1:{port}/0"])
     assert result.exit_code == 2 and "cannot use the Redis index" in result.stderr
+
+
+def test_a_redis_index_of_format_2_numbers_its_articles_by_id(redis_url):
+    import redis
+
+    corpus = _corpus()
+    with open_index(redis_url) as index:
+        index.add(corpus)
+    client = redis.Redis.from_url(redis_url)
+    client.delete("dedup:order", "dedup:next")
+    client.hset("dedup:meta", "format", "dedup-index/2")
+    with open_index(redis_url) as index:
+        assert index.stats().meta["format"] == FORMAT
+        order = {k.decode(): int(v) for k, v in client.hgetall("dedup:order").items()}
+        assert sorted(order, key=order.get) == sorted(a.id for a in corpus)
+        index.add([Article(id="late", path="late", text=article(77))])
+        assert int(client.hget("dedup:order", "late")) > max(order.values())
