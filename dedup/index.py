@@ -255,9 +255,10 @@ class Index(ArticleIndex):
         interrupted, it leaves the index as it was."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _MIGRATE_FROM_2.format(schema=_SCHEMA, format=FORMAT).split(";"):
-                if statement.strip():
-                    self.db.execute(statement)
+            if self._stored_format() == "dedup-index/2":  # another client may have converted it meanwhile
+                for statement in _MIGRATE_FROM_2.format(schema=_SCHEMA, format=FORMAT).split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")

@@ -146,6 +146,15 @@ def test_an_index_of_format_2_is_migrated_when_opened(tmp_path):
         assert "buckets_2" not in tables and "articles_2" not in tables
 
 
+def test_a_conversion_finding_the_index_converted_already_changes_nothing(tmp_path):
+    # two clients opening a format-2 index at once: the second gets the lock after the first converted it
+    _format_2_index(tmp_path / "old.sqlite", _articles(4))
+    with Index(tmp_path / "old.sqlite") as index:
+        before = (index.stats().windows, list(index.ids()))
+        index._migrate_from_2()
+        assert (index.stats().windows, list(index.ids())) == before
+
+
 def test_bucket_rows_hold_article_numbers_and_new_text_leaves_no_old_row(tmp_path):
     with Index(tmp_path / "index.sqlite") as index:
         index.add([Article(id="doc", path="doc", text=article(1))])
