@@ -19,6 +19,7 @@ import json
 import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -250,19 +251,25 @@ class Index(ArticleIndex):
         row = self.db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone() if has_meta else None
         return row[0] if row else None
 
-    def _migrate_from_2(self) -> None:
-        """Rewrite an index of format 2 (bucket rows holding article ids) to this format, in one transaction:
-        interrupted, it leaves the index as it was."""
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One transaction holding the write lock: committed at the end, rolled back on any exception
+        (Ctrl-C included), so an interrupted write leaves the index as it was."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _migrate_from_2(self) -> None:
+        """Rewrite an index of format 2 (bucket rows holding article ids) to this format, in one transaction."""
+        with self._write():
             if self._stored_format() == "dedup-index/2":  # another client may have converted it meanwhile
                 for statement in _MIGRATE_FROM_2.format(schema=_SCHEMA, format=FORMAT).split(";"):
                     if statement.strip():
                         self.db.execute(statement)
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
 
     def _check_meta(self) -> None:
         stored = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
@@ -296,8 +303,7 @@ class Index(ArticleIndex):
 
     def store(self, batch: list[tuple[Article, str, bool]]) -> None:
         keys = [self._keys(article.text) for article, _, _ in batch]
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._write():
             for (article, digest, _), article_keys in zip(batch, keys, strict=True):
                 fields = (digest, article.path, article.text, article.title, article.date, article.source,
                           article.url, article.encoding)  # fmt: skip
@@ -322,22 +328,13 @@ class Index(ArticleIndex):
                 self.db.executemany(
                     "INSERT OR IGNORE INTO buckets VALUES (?, ?)", ((k, num) for k in article_keys)
                 )
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
 
     def remove(self, article_id: str) -> bool:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._write():
             stored = self.db.execute("SELECT num, text FROM articles WHERE id = ?", (article_id,)).fetchone()
             if stored:
                 self._delete_buckets(*stored)
                 self.db.execute("DELETE FROM articles WHERE num = ?", (stored[0],))
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
         return stored is not None
 
     def stats(self) -> IndexStats:
