@@ -118,16 +118,20 @@ _hash_memo: dict[str, int] = {}
 _code_memo: dict[str, int] = {}
 
 
-def _ascii_features(text: str) -> Features:
-    """:func:`features` of ASCII text, with word boundaries found in numpy (``\\w+`` runs)."""
-    lowered = text.lower()
-    starts, ends = ascii_words(lowered)
-    words = [lowered[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+def _kept(words: list[str], starts: np.ndarray, ends: np.ndarray) -> Features:
+    """The :class:`Features` among ``words`` (with their offsets): stop words and numbers left out."""
     codes = _memoised(_code_memo, words, _feature_code, np.int64)
     keep = np.flatnonzero(codes >= 0)
     return Features(
         [words[i] for i in keep.tolist()], starts[keep], ends[keep], codes[keep].astype(np.uint32)
     )
+
+
+def _ascii_features(text: str) -> Features:
+    """:func:`features` of ASCII text, with word boundaries found in numpy (``\\w+`` runs)."""
+    lowered = text.lower()
+    starts, ends = ascii_words(lowered)
+    return _kept([lowered[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)], starts, ends)
 
 
 def features(text: str) -> Features:
@@ -137,19 +141,17 @@ def features(text: str) -> Features:
 
 def _unicode_features(text: str) -> Features:
     norm = normalize(text)
-    stop = _stop_words()
     words, starts, ends = [], [], []
     for match in _FEATURE_RE.finditer(norm.text):
         word = match.group() + (match.group(1) or "")
-        if word not in stop and not word.isdigit():
-            words.append(word)
-            starts.append(match.start())
-            ends.append(match.start() + len(word))
+        words.append(word)
+        starts.append(match.start())
+        ends.append(match.start() + len(word))
     starts_array, ends_array = np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
     if norm.origin is not None and words:
         origin = np.asarray(norm.origin, dtype=np.int64)
         starts_array, ends_array = origin[starts_array], origin[ends_array - 1] + 1
-    return Features(words, starts_array, ends_array, feature_hashes(words))
+    return _kept(words, starts_array, ends_array)
 
 
 def feature_hashes(words: list[str]) -> np.ndarray:
