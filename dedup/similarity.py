@@ -27,6 +27,7 @@ from typing import NamedTuple
 import numpy as np
 
 from dedup.errors import DedupError
+from dedup.signatures import feature_hashes
 
 __all__ = [
     "IdfModel",
@@ -237,8 +238,7 @@ class _Terms:
     def _add(self, terms: list[str]) -> None:
         for term in terms:
             self.numbers[term] = len(self.numbers)
-        hashes = (zlib.crc32(term.encode("utf-8")) for term in terms)
-        self.hashes.extend(np.fromiter(hashes, dtype=np.int64, count=len(terms)))
+        self.hashes.extend(feature_hashes(terms).astype(np.int64))
         self.idf.extend(self.idf_model.idf(terms))
         grams = [_char_grams(term) for term in terms]
         counts = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
