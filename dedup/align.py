@@ -37,10 +37,11 @@ from dedup.settings import Settings
 from dedup.signatures import feature_hashes
 from dedup.similarity import (
     IdfModel,
+    SentenceCosines,
     SentenceVectors,
     default_idf,
     paired_similarity,
-    similarity_matrix,
+    sentence_cosines,
     vectorize,
 )
 from dedup.text import Sentence, Tokens, normalize, split_sentences, tokenize
@@ -236,11 +237,13 @@ def _classify(runs: Sequence[Span], unit: Span, max_gap: int) -> tuple[Span, Kin
     return (a_first, a_last, b_first, b_last), "verbatim"
 
 
-def sentence_similarities(a: PreparedText, b: PreparedText) -> np.ndarray:
-    """Similarity of every sentence of ``a`` (rows) to every sentence of ``b`` (columns)."""
+def sentence_similarities(a: PreparedText, b: PreparedText) -> SentenceCosines:
+    """Word and character cosines of every sentence of ``a`` (rows) with every sentence of ``b`` (columns);
+    their ``similarity`` is what seeds rewrites."""
     if not a.sentences or not b.sentences:
-        return np.zeros((len(a.sentences), len(b.sentences)))
-    return similarity_matrix(a.vectors, b.vectors)
+        empty = np.zeros((len(a.sentences), len(b.sentences)))
+        return SentenceCosines(empty, empty.copy())
+    return sentence_cosines(a.vectors, b.vectors)
 
 
 def _sentence_pairs(a: PreparedText, b: PreparedText, scores: np.ndarray, threshold: float) -> list[Span]:
@@ -273,33 +276,53 @@ def _one_partner(spans: list[Scored]) -> list[Scored]:
     return kept
 
 
-def _similarities(a: PreparedText, b: PreparedText, spans: Sequence[Span]) -> np.ndarray:
+def _known_cosines(
+    a: PreparedText, b: PreparedText, spans: Sequence[Span], cosines: SentenceCosines
+) -> tuple[np.ndarray, np.ndarray]:
+    """The word and character cosines of the spans that are one whole sentence on each side, as computed
+    for the sentence matrices; NaN for the other spans."""
+    sentence_a = {(s.first, s.last): i for i, s in enumerate(a.sentences)}
+    sentence_b = {(s.first, s.last): j for j, s in enumerate(b.sentences)}
+    words, chars = np.full(len(spans), np.nan), np.full(len(spans), np.nan)
+    for k, span in enumerate(spans):
+        i, j = sentence_a.get(span[:2]), sentence_b.get(span[2:])
+        if i is not None and j is not None:
+            words[k], chars[k] = cosines.words[i, j], cosines.chars[i, j]
+    return words, chars
+
+
+def _similarities(
+    a: PreparedText, b: PreparedText, spans: Sequence[Span], cosines: SentenceCosines
+) -> np.ndarray:
     """TF-IDF similarity of the two sides of each span."""
     sides_a = [a.forms[s[0] : s[1]] for s in spans]
     sides_b = [b.forms[s[2] : s[3]] for s in spans]
-    return np.minimum(paired_similarity(sides_a, sides_b, a.idf_model), 1.0)
+    known = _known_cosines(a, b, spans, cosines)
+    return np.minimum(paired_similarity(sides_a, sides_b, a.idf_model, known), 1.0)
 
 
-def _rewrite_probabilities(a: PreparedText, b: PreparedText, spans: Sequence[Span]) -> np.ndarray:
+def _rewrite_probabilities(
+    a: PreparedText, b: PreparedText, spans: Sequence[Span], cosines: SentenceCosines
+) -> np.ndarray:
     """The rewrite model's probability that one side of each span rewrites the other."""
     pairs = [(wording(a.text, a.tokens[s[0] : s[1]]), wording(b.text, b.tokens[s[2] : s[3]])) for s in spans]
-    return default_model().probability(pairs, a.idf_model)
+    return default_model().probability(pairs, a.idf_model, _known_cosines(a, b, spans, cosines))
 
 
 def units(
-    a: PreparedText, b: PreparedText, settings: Settings, *, sentence_scores: np.ndarray | None = None
+    a: PreparedText, b: PreparedText, settings: Settings, *, cosines: SentenceCosines | None = None
 ) -> list[tuple[Span, Kind]]:
     """Steps 1 to 3 before merging: every unit with its kind. Rewrite units are what the rewrite model
     judges, each on its own evidence, so a weak sentence pair never rides along with a strong neighbour."""
-    if sentence_scores is None:
-        sentence_scores = sentence_similarities(a, b)
+    if cosines is None:
+        cosines = sentence_similarities(a, b)
     runs = exact_runs(a.grams_of(settings.ngram), b.grams_of(settings.ngram), settings.ngram)
     seeds = []
     for group in cluster(runs, settings.max_gap_tokens):
         extent = _extent(group)
         if min(_covered(group, extent)) >= settings.min_verbatim_tokens:
             seeds.append(extent)
-    sentence_pairs = _sentence_pairs(a, b, sentence_scores, settings.seed_threshold)
+    sentence_pairs = _sentence_pairs(a, b, cosines.similarity, settings.seed_threshold)
     return [_classify(runs, unit, settings.max_gap_tokens) for unit in sentence_pairs + seeds]
 
 
@@ -308,19 +331,21 @@ def align(
     b: PreparedText,
     settings: Settings | None = None,
     *,
-    sentence_scores: np.ndarray | None = None,
+    cosines: SentenceCosines | None = None,
 ) -> list[Passage]:
     """The shared passages of ``a`` and ``b``, in order of their position in ``a``.
 
-    ``sentence_scores`` is :func:`sentence_similarities` of ``a`` and ``b`` when already computed (a sweep
-    aligns one pair under many settings from one computation of similarities).
+    ``cosines`` is :func:`sentence_similarities` of ``a`` and ``b`` when already computed (a sweep aligns
+    one pair under many settings from one computation of similarities).
     """
     settings = settings or Settings()
-    found = units(a, b, settings, sentence_scores=sentence_scores)
+    if cosines is None:
+        cosines = sentence_similarities(a, b)
+    found = units(a, b, settings, cosines=cosines)
     rewrites = [span for span, kind in found if kind == "rewrite"]
     confirmed = {
         span
-        for span, probability in zip(rewrites, _rewrite_probabilities(a, b, rewrites), strict=True)
+        for span, probability in zip(rewrites, _rewrite_probabilities(a, b, rewrites, cosines), strict=True)
         if probability >= settings.rewrite_threshold
     }
     by_kind: dict[Kind, list[Span]] = defaultdict(list)
@@ -334,7 +359,7 @@ def align(
         for span in (_extent(group) for group in cluster(spans, settings.max_gap_tokens))
         if min(span[1] - span[0], span[3] - span[2]) >= minimum[kind]
     ]
-    similarities = _similarities(a, b, [span for span, _ in merged])
+    similarities = _similarities(a, b, [span for span, _ in merged], cosines)
     candidates = [
         (span, kind, float(score)) for (span, kind), score in zip(merged, similarities, strict=True)
     ]

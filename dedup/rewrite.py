@@ -163,14 +163,14 @@ def common_subsequence(a: Sequence[str], b: Sequence[str]) -> int:
     return len(a) - v.bit_count()
 
 
-def _unmatched_idf(mine: set[str], theirs: set[str], idf_model: IdfModel) -> float:
+def _unmatched_idf(mine: set[str], theirs: set[str], idf: dict[str, float]) -> float:
     terms = sorted(mine)
-    weights = term_idf(terms, idf_model)
-    unmatched = sum(w for t, w in zip(terms, weights, strict=True) if t not in theirs)
+    weights = np.fromiter(map(idf.__getitem__, terms), dtype=np.float64, count=len(terms))
+    unmatched = sum(w for t, w in zip(terms, weights.tolist(), strict=True) if t not in theirs)
     return float(unmatched / weights.sum()) if terms else 0.0
 
 
-def _row(a: Wording, b: Wording, function_words: frozenset[str], idf_model: IdfModel) -> list[float]:
+def _row(a: Wording, b: Wording, function_words: frozenset[str], idf: dict[str, float]) -> list[float]:
     words_a, words_b = set(a.forms), set(b.forms)
     row = _containment(words_a, words_b)  # word 1-grams
     for n in (2, 3):
@@ -185,7 +185,7 @@ def _row(a: Wording, b: Wording, function_words: frozenset[str], idf_model: IdfM
     either = numbers_a | numbers_b
     row += [float(numbers_a != numbers_b), len(numbers_a ^ numbers_b) / len(either) if either else 0.0]
     row += _containment(set(a.names), set(b.names))
-    unmatched = [_unmatched_idf(words_a, words_b, idf_model), _unmatched_idf(words_b, words_a, idf_model)]
+    unmatched = [_unmatched_idf(words_a, words_b, idf), _unmatched_idf(words_b, words_a, idf)]
     row += [min(unmatched), max(unmatched)]
     shorter, longer = sorted((len(a.forms), len(b.forms)))
     row += [shorter / max(longer, 1), np.log1p(shorter), np.log1p(longer)]
@@ -193,16 +193,25 @@ def _row(a: Wording, b: Wording, function_words: frozenset[str], idf_model: IdfM
 
 
 def features(
-    pairs: Sequence[tuple[Wording, Wording]], idf_model: IdfModel, function_words: frozenset[str]
+    pairs: Sequence[tuple[Wording, Wording]],
+    idf_model: IdfModel,
+    function_words: frozenset[str],
+    cosines: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """The :data:`FEATURES` of each pair of wordings, shape ``(len(pairs), len(FEATURES))``."""
+    """The :data:`FEATURES` of each pair of wordings, shape ``(len(pairs), len(FEATURES))``; ``cosines``
+    are their word and character cosines where already known (NaN elsewhere), as
+    :func:`~dedup.similarity.paired_cosines` takes them."""
     if not pairs:
         return np.zeros((0, len(FEATURES)))
-    words, chars = paired_cosines([a.forms for a, _ in pairs], [b.forms for _, b in pairs], idf_model)
+    words, chars = paired_cosines(
+        [a.forms for a, _ in pairs], [b.forms for _, b in pairs], idf_model, cosines
+    )
     grams = character_containment(
         [" ".join(a.forms) for a, _ in pairs], [" ".join(b.forms) for _, b in pairs]
     )
-    rows = [_row(a, b, function_words, idf_model) for a, b in pairs]
+    vocabulary = list({word for pair in pairs for wording in pair for word in wording.forms})
+    idf = dict(zip(vocabulary, term_idf(vocabulary, idf_model).tolist(), strict=True))
+    rows = [_row(a, b, function_words, idf) for a, b in pairs]
     return np.column_stack([np.minimum(words, 1.0), np.minimum(chars, 1.0), grams, np.asarray(rows)])
 
 
@@ -217,11 +226,16 @@ class RewriteModel:
     function_words: frozenset[str]
     trained_on: str = ""
 
-    def probability(self, pairs: Sequence[tuple[Wording, Wording]], idf_model: IdfModel) -> np.ndarray:
-        """``P(rewrite)`` of each pair of wordings."""
+    def probability(
+        self,
+        pairs: Sequence[tuple[Wording, Wording]],
+        idf_model: IdfModel,
+        cosines: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """``P(rewrite)`` of each pair of wordings (``cosines`` as :func:`features` takes them)."""
         if not pairs:
             return np.zeros(0)
-        return self.probability_of(features(pairs, idf_model, self.function_words))
+        return self.probability_of(features(pairs, idf_model, self.function_words, cosines))
 
     def probability_of(self, feature_rows: np.ndarray) -> np.ndarray:
         """``P(rewrite)`` from rows of :func:`features`."""

@@ -33,6 +33,8 @@ __all__ = [
     "IdfModel",
     "SentenceVectors",
     "vectorize",
+    "SentenceCosines",
+    "sentence_cosines",
     "similarity_matrix",
     "paired_cosines",
     "paired_similarity",
@@ -354,20 +356,38 @@ def _dot(
 WORD_FLOOR = 0.1
 
 
-def similarity_matrix(a: SentenceVectors, b: SentenceVectors) -> np.ndarray:
-    """Similarity of every sentence of ``a`` with every sentence of ``b``: mean of the two cosines.
+class SentenceCosines(NamedTuple):
+    """Word and character cosines of every sentence of one text (rows) with every sentence of another."""
+
+    words: np.ndarray
+    chars: np.ndarray  # NaN where not computed (see :func:`sentence_cosines`)
+
+    @property
+    def similarity(self) -> np.ndarray:
+        """Mean of the two cosines, a character cosine not computed counting as 0."""
+        return (self.words + np.nan_to_num(self.chars, nan=0.0)) / 2.0
+
+
+def sentence_cosines(a: SentenceVectors, b: SentenceVectors) -> SentenceCosines:
+    """Cosines of every sentence of ``a`` with every sentence of ``b``.
 
     Character cosines, the costly part, are computed only between sentences that reach a word cosine of
-    ``WORD_FLOOR`` with some sentence of the other text; elsewhere the character cosine counts as 0 (a
-    sentence sharing almost no word with the other text is no rewrite of any of its sentences).
+    ``WORD_FLOOR`` with some sentence of the other text (a sentence sharing almost no word with the other
+    text is no rewrite of any of its sentences).
     """
     words = _dot(a.words, b.words)
+    chars = np.full(words.shape, np.nan)
     rows = np.flatnonzero((words >= WORD_FLOOR).any(axis=1))
     cols = np.flatnonzero((words >= WORD_FLOOR).any(axis=0))
     if len(rows) and len(cols):
-        chars = _dot(a.chars, b.chars, rows, cols)
-        words[np.ix_(rows, cols)] += chars
-    return words / 2.0
+        chars[np.ix_(rows, cols)] = _dot(a.chars, b.chars, rows, cols)
+    return SentenceCosines(words, chars)
+
+
+def similarity_matrix(a: SentenceVectors, b: SentenceVectors) -> np.ndarray:
+    """Similarity of every sentence of ``a`` with every sentence of ``b``: mean of the two cosines (see
+    :func:`sentence_cosines`; elsewhere than where it computes them the character cosine counts as 0)."""
+    return sentence_cosines(a, b).similarity
 
 
 def _unit_keys(entries: Entries) -> tuple[np.ndarray, np.ndarray]:
@@ -388,22 +408,39 @@ def _paired_dot(first: Entries, second: Entries, n_rows: int) -> np.ndarray:
 
 
 def paired_cosines(
-    first: Sequence[Sequence[str]], second: Sequence[Sequence[str]], idf_model: IdfModel
+    first: Sequence[Sequence[str]],
+    second: Sequence[Sequence[str]],
+    idf_model: IdfModel,
+    known: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Word and character cosines of the TF-IDF vectors of ``first[i]`` and ``second[i]``, for every ``i``.
 
     Computed on flat arrays of entries, without building matrices: a few sorts for the whole batch.
+    ``known`` holds cosines already computed (a pair of whole sentences is in :func:`sentence_cosines`),
+    NaN where they are not: only those pairs are computed.
     """
     if len(first) != len(second):
         raise ValueError(f"paired token lists differ in number: {len(first)} and {len(second)}")
+    if known is not None:
+        words, chars = known[0].copy(), known[1].copy()
+        missing = np.flatnonzero(np.isnan(words) | np.isnan(chars))
+        if len(missing):
+            words[missing], chars[missing] = paired_cosines(
+                [first[i] for i in missing.tolist()], [second[i] for i in missing.tolist()], idf_model
+            )
+        return words, chars
     words_a, chars_a = _entries(*_numbered(first, idf_model))
     words_b, chars_b = _entries(*_numbered(second, idf_model))
     return _paired_dot(words_a, words_b, len(first)), _paired_dot(chars_a, chars_b, len(first))
 
 
 def paired_similarity(
-    first: Sequence[Sequence[str]], second: Sequence[Sequence[str]], idf_model: IdfModel
+    first: Sequence[Sequence[str]],
+    second: Sequence[Sequence[str]],
+    idf_model: IdfModel,
+    known: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """The similarity (mean of word and character cosines) of ``first[i]`` and ``second[i]``, for every ``i``."""
-    words, chars = paired_cosines(first, second, idf_model)
+    """The similarity (mean of word and character cosines) of ``first[i]`` and ``second[i]``, for every ``i``
+    (``known`` as for :func:`paired_cosines`)."""
+    words, chars = paired_cosines(first, second, idf_model, known)
     return (words + chars) / 2.0

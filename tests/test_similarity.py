@@ -16,6 +16,7 @@ from dedup.similarity import (
     _unique_inverse,
     default_idf,
     paired_cosines,
+    sentence_cosines,
     similarity_matrix,
     term_idf,
     vectorize,
@@ -93,6 +94,36 @@ def test_paired_cosines_equal_the_diagonal_of_the_matrix_products(pair):
     expected_chars = np.diag(_dot(a.chars, b.chars)) if first else np.zeros(0)
     np.testing.assert_allclose(words, expected_words, atol=1e-12)
     np.testing.assert_allclose(chars, expected_chars, atol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(0, 10_000))
+def test_sentence_matrices_hold_exactly_the_paired_cosines_where_they_compute_them(seed_a, seed_b):
+    # alignment reads a sentence pair's cosines from the matrices instead of computing them again:
+    # the two computations must agree to the last bit, or reusing them would change decisions
+    model = default_idf()
+    first = [s.split() for s in article(seed_a, 3).split(". ")]
+    second = [s.split() for s in article(seed_b, 3).split(". ")] + first[:2]
+    cosines = sentence_cosines(vectorize(first, model), vectorize(second, model))
+    rows, cols = np.nonzero(~np.isnan(cosines.chars))
+    assert len(rows)  # the shared sentences at least
+    words, chars = paired_cosines([first[i] for i in rows], [second[j] for j in cols], model)
+    assert words.tolist() == cosines.words[rows, cols].tolist()
+    assert chars.tolist() == cosines.chars[rows, cols].tolist()
+    np.testing.assert_array_equal(
+        similarity_matrix(vectorize(first, model), vectorize(second, model)),
+        (cosines.words + np.where(np.isnan(cosines.chars), 0.0, cosines.chars)) / 2,
+    )
+
+
+def test_paired_cosines_compute_only_what_is_not_known():
+    first, second = [["bank", "rate"], ["the", "cat"]], [["bank", "rates"], ["a", "cat"]]
+    computed = paired_cosines(first, second, default_idf())
+    known = (np.array([0.5, np.nan]), np.array([0.25, np.nan]))
+    words, chars = paired_cosines(first, second, default_idf(), known)
+    assert (words[0], chars[0]) == (0.5, 0.25)  # taken as given
+    assert (words[1], chars[1]) == (computed[0][1], computed[1][1])
+    assert np.isnan(known[0][1])  # the caller's arrays are left alone
 
 
 def test_paired_cosines_refuse_lists_of_different_lengths():

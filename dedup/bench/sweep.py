@@ -217,13 +217,13 @@ def _align_chunk(
     results = []
     for a, b in pairs:
         prepared_a, prepared_b = _comparer.prepared(a), _comparer.prepared(b)
-        scores = sentence_similarities(prepared_a, prepared_b)
+        cosines = sentence_similarities(prepared_a, prepared_b)
         aligned: dict[tuple, tuple[list, float]] = {}
         per_settings = []
         for settings in grid:
             key = tuple(getattr(settings, name) for name in _ALIGNMENT_FIELDS)
             if key not in aligned:
-                passages = align(prepared_a, prepared_b, settings, sentence_scores=scores)
+                passages = align(prepared_a, prepared_b, settings, cosines=cosines)
                 fraction = max(
                     derived_fraction(a.text, [(p.a_start, p.a_end) for p in passages]),
                     derived_fraction(b.text, [(p.b_start, p.b_end) for p in passages]),
