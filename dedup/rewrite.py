@@ -100,36 +100,30 @@ def _containment(a: set, b: set) -> list[float]:
     return _both_ways(len(a & b), len(a), len(b))
 
 
-def _grams(forms: Sequence[str], n: int) -> set[tuple[str, ...]]:
-    return {tuple(forms[i : i + n]) for i in range(len(forms) - n + 1)}
+def _gram_containment(symbols: np.ndarray, lengths: np.ndarray, sizes: Sequence[int]) -> np.ndarray:
+    """Containment of the n-gram sets (n in ``sizes``) of sequences ``i`` and ``count + i`` of a batch of
+    ``2 * count`` sequences of non-negative integer symbols laid end to end (``lengths`` each), as (min, max)
+    per n: shape ``(count, 2 * len(sizes))``.
 
-
-def character_containment(first: Sequence[str], second: Sequence[str]) -> np.ndarray:
-    """Containment of the character n-gram sets (n in :data:`CHARACTER_GRAMS`) of ``first[i]`` and
-    ``second[i]``, as (min, max) per n: shape ``(len(first), 2 * len(CHARACTER_GRAMS))``.
-
-    The whole batch at once and exactly, without hashing: the code of the n-gram at position ``p`` of pair
-    ``i`` is ``i`` followed by its ``n`` characters as digits of base ``B`` (code points + 1). When codes
-    would grow past 62 bits they are renumbered by rank, which keeps equal grams equal. One sort per ``n``
-    then brings each gram's occurrences in both texts together.
+    Exact, without hashing: the code of the n-gram at position ``p`` of pair ``i`` is ``i`` followed by its
+    ``n`` symbols as digits of base ``B`` (symbols + 1). When codes would grow past 62 bits they are
+    renumbered by rank, which keeps equal grams equal. One sort per ``n`` then brings each gram's
+    occurrences in both sequences together.
     """
-    count = len(first)
-    texts = [*first, *second]
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    count = len(lengths) // 2
     if not count or not lengths.sum():
-        return np.zeros((count, 2 * len(CHARACTER_GRAMS)))
-    characters = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    text_of = np.repeat(np.arange(len(texts)), lengths)
-    pair, in_second = text_of % count, text_of >= count
-    room = np.repeat(np.cumsum(lengths), lengths) - np.arange(len(characters))  # characters left in its text
-    base = int(characters.max()) + 2
-    digits = np.r_[characters + 1, np.zeros(max(CHARACTER_GRAMS), dtype=np.int64)]
+        return np.zeros((count, 2 * len(sizes)))
+    sequence_of = np.repeat(np.arange(len(lengths)), lengths)
+    pair, in_second = sequence_of % count, sequence_of >= count
+    room = np.repeat(np.cumsum(lengths), lengths) - np.arange(len(symbols))  # symbols left in its sequence
+    base = int(symbols.max()) + 2
+    digits = np.r_[symbols + 1, np.zeros(max(sizes), dtype=np.int64)]
     codes, columns = pair.copy(), []
-    for n in range(1, max(CHARACTER_GRAMS) + 1):
+    for n in range(1, max(sizes) + 1):
         if int(codes.max()) >= (1 << 62) // base:
             codes = np.unique(codes, return_inverse=True)[1]
-        codes = codes * base + digits[n - 1 : n - 1 + len(characters)]
-        if n not in CHARACTER_GRAMS:
+        codes = codes * base + digits[n - 1 : n - 1 + len(symbols)]
+        if n not in sizes:
             continue
         whole = room >= n
         keys = codes[whole] * 2 + in_second[whole]
@@ -137,11 +131,43 @@ def character_containment(first: Sequence[str], second: Sequence[str]) -> np.nda
         keys, pairs = keys[order], pair[whole][order]
         distinct = np.diff(keys, prepend=-1) != 0
         keys, pairs = keys[distinct], pairs[distinct]
-        sizes = [np.bincount(pairs[(keys & 1) == side], minlength=count) for side in (0, 1)]
+        set_sizes = [np.bincount(pairs[(keys & 1) == side], minlength=count) for side in (0, 1)]
         shared = np.bincount(pairs[1:][(keys[1:] >> 1) == (keys[:-1] >> 1)], minlength=count)
-        one_way, other_way = (shared / np.maximum(size, 1) for size in sizes)
+        one_way, other_way = (shared / np.maximum(size, 1) for size in set_sizes)
         columns += [np.minimum(one_way, other_way), np.maximum(one_way, other_way)]
     return np.column_stack(columns)
+
+
+def character_containment(first: Sequence[str], second: Sequence[str]) -> np.ndarray:
+    """Containment of the character n-gram sets (n in :data:`CHARACTER_GRAMS`) of ``first[i]`` and
+    ``second[i]``, as (min, max) per n: shape ``(len(first), 2 * len(CHARACTER_GRAMS))``; the characters'
+    code points are the symbols of :func:`_gram_containment`."""
+    texts = [*first, *second]
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    characters = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    return _gram_containment(characters, lengths, CHARACTER_GRAMS)
+
+
+def _word_containment(pairs: Sequence[tuple[Wording, Wording]], function_words: frozenset[str]) -> np.ndarray:
+    """Containment of word 1-, 2- and 3-grams, then of content words and content bigrams (function words
+    left out), of each pair of wordings, as (min, max) each: shape ``(len(pairs), 10)``."""
+    sequences = [a.forms for a, _ in pairs] + [b.forms for _, b in pairs]
+    numbers: dict[str, int] = {}
+    words = np.fromiter(
+        (numbers.setdefault(word, len(numbers)) for forms in sequences for word in forms), dtype=np.int64
+    )
+    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
+    function = np.zeros(len(numbers) + 1, dtype=bool)
+    function[[k for word, k in numbers.items() if word in function_words]] = True
+    content = ~function[words]
+    sequence_of = np.repeat(np.arange(len(sequences)), lengths)
+    content_lengths = np.bincount(sequence_of[content], minlength=len(sequences))
+    return np.column_stack(
+        [
+            _gram_containment(words, lengths, (1, 2, 3)),
+            _gram_containment(words[content], content_lengths, (1, 2)),
+        ]
+    )
 
 
 def common_subsequence(a: Sequence[str], b: Sequence[str]) -> int:
@@ -170,16 +196,10 @@ def _unmatched_idf(mine: set[str], theirs: set[str], idf: dict[str, float]) -> f
     return float(unmatched / weights.sum()) if terms else 0.0
 
 
-def _row(a: Wording, b: Wording, function_words: frozenset[str], idf: dict[str, float]) -> list[float]:
+def _row(a: Wording, b: Wording, idf: dict[str, float]) -> list[float]:
+    """The features that :func:`_word_containment` does not compute, from common subsequence onwards."""
     words_a, words_b = set(a.forms), set(b.forms)
-    row = _containment(words_a, words_b)  # word 1-grams
-    for n in (2, 3):
-        row += _containment(_grams(a.forms, n), _grams(b.forms, n))
-    content_a = [f for f in a.forms if f not in function_words]
-    content_b = [f for f in b.forms if f not in function_words]
-    row += _containment(set(content_a), set(content_b))
-    row += _containment(_grams(content_a, 2), _grams(content_b, 2))
-    row += _both_ways(common_subsequence(a.forms, b.forms), len(a.forms), len(b.forms))
+    row = _both_ways(common_subsequence(a.forms, b.forms), len(a.forms), len(b.forms))
     numbers_a = {f for f in a.forms if f.isdigit()}
     numbers_b = {f for f in b.forms if f.isdigit()}
     either = numbers_a | numbers_b
@@ -211,8 +231,16 @@ def features(
     )
     vocabulary = list({word for pair in pairs for wording in pair for word in wording.forms})
     idf = dict(zip(vocabulary, term_idf(vocabulary, idf_model).tolist(), strict=True))
-    rows = [_row(a, b, function_words, idf) for a, b in pairs]
-    return np.column_stack([np.minimum(words, 1.0), np.minimum(chars, 1.0), grams, np.asarray(rows)])
+    rows = [_row(a, b, idf) for a, b in pairs]
+    return np.column_stack(
+        [
+            np.minimum(words, 1.0),
+            np.minimum(chars, 1.0),
+            grams,
+            _word_containment(pairs, function_words),
+            np.asarray(rows),
+        ]
+    )
 
 
 @dataclass(frozen=True)

@@ -186,3 +186,32 @@ def test_character_containment_renumbers_codes_that_would_overflow():
     found = character_containment([a], [b])[0]
     expected = [value for n in CHARACTER_GRAMS for value in _set_containment(a, b, n)]
     np.testing.assert_allclose(found, expected)
+
+
+def _python_grams(forms: list[str], n: int) -> set[tuple[str, ...]]:
+    return {tuple(forms[i : i + n]) for i in range(len(forms) - n + 1)}
+
+
+words = st.lists(st.sampled_from(["the", "of", "bank", "rate", "rose", "Bank"]), max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(words, words), min_size=1, max_size=5))
+def test_word_and_content_containment_equal_python_sets(pairs):
+    function_words = default_model().function_words
+    assert {"the", "of"} <= function_words and not {"bank", "rate", "rose"} & function_words
+    wordings = [(Wording(a, frozenset()), Wording(b, frozenset())) for a, b in pairs]
+    found = features(wordings, default_idf(), function_words)
+    for row, (a, b) in zip(found, pairs, strict=True):
+        content_a = [w for w in a if w not in function_words]
+        content_b = [w for w in b if w not in function_words]
+        expected = {
+            "word 1-grams": (_python_grams(a, 1), _python_grams(b, 1)),
+            "word 2-grams": (_python_grams(a, 2), _python_grams(b, 2)),
+            "word 3-grams": (_python_grams(a, 3), _python_grams(b, 3)),
+            "content words": (_python_grams(content_a, 1), _python_grams(content_b, 1)),
+            "content bigrams": (_python_grams(content_a, 2), _python_grams(content_b, 2)),
+        }
+        for name, (grams_a, grams_b) in expected.items():
+            shares = sorted(len(grams_a & grams_b) / max(len(g), 1) for g in (grams_a, grams_b))
+            assert [row[FEATURES.index(f"{name} min")], row[FEATURES.index(f"{name} max")]] == shares
