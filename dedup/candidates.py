@@ -30,6 +30,7 @@ __all__ = [
     "merge_candidates",
     "boilerplate_blocks",
     "boilerplate_runs",
+    "shared_block_pairs",
     "s_curve",
 ]
 
@@ -289,6 +290,32 @@ def boilerplate_runs(
     keep = (spans[lasts, 1] - spans[firsts, 0] <= max_chars) & (run_words >= min_words)
     run_of_block = np.cumsum(flags & ~previous) - 1
     return flags & keep[np.maximum(run_of_block, 0)]
+
+
+def shared_block_pairs(
+    block_keys: np.ndarray, block_docs: np.ndarray, words: np.ndarray, *, min_words: int, max_docs: int
+) -> np.ndarray:
+    """Pairs ``(i, j)``, ``i < j``, of documents holding a block with the same whole signature, of at least
+    ``min_words`` content words, that recurs in at most ``max_docs`` documents (beyond that it is
+    boilerplate, :func:`boilerplate_blocks`).
+
+    Blocks are cut by content, so a passage copied verbatim is cut into the same blocks wherever it stands:
+    one shared block proves a copy too short for windows to share ``min_shared_buckets`` (a sentence
+    quoted in another article), and chance rarely repeats a block of several content words.
+    """
+    keep = words >= min_words
+    packed = np.sort(pack_entries(block_keys[keep, None], block_docs[keep]))
+    packed = packed[_run_starts(packed)]  # one entry per (block, document)
+    keys, docs = packed >> np.uint64(DOC_BITS), (packed & np.uint64((1 << DOC_BITS) - 1)).astype(np.int64)
+    starts = _run_starts(keys)
+    sizes = np.diff(np.r_[starts, len(keys)])
+    codes = []
+    for size in np.unique(sizes[(sizes >= 2) & (sizes <= max_docs)]).tolist():
+        members = docs[starts[sizes == size][:, None] + np.arange(size)]  # each row ascending
+        left, right = np.triu_indices(size, k=1)
+        codes.append((members[:, left] * _PAIR_BASE + members[:, right]).ravel())
+    unique = np.unique(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
+    return np.stack([unique // _PAIR_BASE, unique % _PAIR_BASE], axis=1)
 
 
 _PAIR_BASE = np.int64(2**31)

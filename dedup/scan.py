@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from dedup.candidates import (
     candidates_of_packed,
     lsh_parameters,
     pack_entries,
+    shared_block_pairs,
 )
 from dedup.errors import InputError
 from dedup.model import Comparison
@@ -391,12 +393,40 @@ def _packed_entries(signed: list[Signed], settings: Settings) -> np.ndarray:
     return packed
 
 
-def _boilerplate(signed: Sequence[Signed], settings: Settings) -> dict[str, list[tuple[int, int]]]:
-    block_counts = [len(s.block_keys) for s in signed]
-    block_keys = np.concatenate([s.block_keys for s in signed]) if signed else np.zeros(0, dtype=np.uint64)
-    block_docs = np.repeat(np.arange(len(signed)), block_counts)
-    spans = np.concatenate([s.block_spans for s in signed]) if signed else np.zeros((0, 2), dtype=np.int64)
-    words = np.concatenate([s.block_words for s in signed]) if signed else np.zeros(0, dtype=np.int64)
+class _Blocks(NamedTuple):
+    """The content-cut blocks of all articles, laid end to end."""
+
+    keys: np.ndarray
+    docs: np.ndarray
+    spans: np.ndarray
+    words: np.ndarray
+
+
+def _blocks(signed: Sequence[Signed]) -> _Blocks:
+    if not signed:
+        empty = np.zeros(0, dtype=np.int64)
+        return _Blocks(empty.astype(np.uint64), empty, np.zeros((0, 2), dtype=np.int64), empty)
+    return _Blocks(
+        np.concatenate([s.block_keys for s in signed]),
+        np.repeat(np.arange(len(signed)), [len(s.block_keys) for s in signed]),
+        np.concatenate([s.block_spans for s in signed]),
+        np.concatenate([s.block_words for s in signed]),
+    )
+
+
+def _with_shared_blocks(found: Candidates, blocks: _Blocks, settings: Settings) -> np.ndarray:
+    """The candidate pairs, and the pairs that share a block (:func:`shared_block_pairs`) besides."""
+    shared = shared_block_pairs(
+        blocks.keys, blocks.docs, blocks.words,
+        min_words=settings.shared_block_words, max_docs=settings.boilerplate_docs,
+    )  # fmt: skip
+    return np.unique(np.concatenate([found.pairs.astype(np.int64), shared]), axis=0)
+
+
+def _boilerplate(
+    signed: Sequence[Signed], blocks: _Blocks, settings: Settings
+) -> dict[str, list[tuple[int, int]]]:
+    block_keys, block_docs, spans, words = blocks
     flags_all = boilerplate_runs(
         boilerplate_blocks(block_keys, block_docs, settings.boilerplate_docs), spans, words, block_docs,
         max_chars=settings.boilerplate_max_chars, min_words=settings.boilerplate_min_words,
@@ -451,10 +481,13 @@ def finish(
     verified by the comparer (tasks run by ``mapper``), clusters."""
     articles = [s.article for s in signed]
     by_id = {a.id: a for a in articles}
-    boilerplate = _boilerplate(signed, settings)
+    blocks = _blocks(signed)
+    boilerplate = _boilerplate(signed, blocks, settings)
+    pairs = _with_shared_blocks(found, blocks, settings)
+    del blocks
     if progress:
         progress("finding candidates", 1, 1)
-    pair_chunks = _pair_chunks([tuple(map(int, p)) for p in found.pairs])
+    pair_chunks = _pair_chunks([tuple(map(int, p)) for p in pairs])
     align_tasks = [
         (chunk, {k: articles[k] for pair in chunk for k in pair}, settings) for chunk in pair_chunks
     ]
@@ -467,7 +500,7 @@ def finish(
             if comparison.passages:
                 derived.append(comparison)
     return ScanResult(
-        articles, derived, boilerplate, _union_find_clusters(derived, by_id), skipped, len(found.pairs),
+        articles, derived, boilerplate, _union_find_clusters(derived, by_id), skipped, len(pairs),
         settings.as_dict(),
     )  # fmt: skip
 

@@ -43,6 +43,9 @@ class Settings:
         max_bucket_docs: an LSH bucket holding more articles than this pairs only its first article with
             each of the others (a star): all its pairs would be quadratic, and a wire story republished by
             more outlets than this must still be found.
+        shared_block_words: two articles are also candidates when they hold the same content-cut block of at
+            least this many content words, recurring in at most ``boilerplate_docs`` articles: a sentence
+            quoted in another article is too short for windows to share ``min_shared_buckets``.
         boilerplate_docs: a window whose whole signature recurs in more than this many articles is
             boilerplate: reported apart, never as reuse...
         boilerplate_max_chars: ...unless it belongs to a run of such windows longer than this many
@@ -68,6 +71,7 @@ class Settings:
     lsh_threshold: float = 0.3
     min_shared_buckets: int = 4
     max_bucket_docs: int = 50
+    shared_block_words: int = 4
     boilerplate_docs: int = 5
     boilerplate_max_chars: int = 600
     boilerplate_min_words: int = 4
@@ -114,6 +118,7 @@ CONSTRAINTS: dict[str, tuple[type, float, float]] = {
     "lsh_threshold": (float, 0.01, 0.99),
     "min_shared_buckets": (int, 1, 100_000),
     "max_bucket_docs": (int, 2, 10_000_000),
+    "shared_block_words": (int, 1, 100_000),
     "boilerplate_docs": (int, 2, 10_000_000),
     "boilerplate_max_chars": (int, 0, 100_000_000),
     "boilerplate_min_words": (int, 1, 100_000),

@@ -18,6 +18,7 @@ from dedup.candidates import (
     merge_candidates,
     partition_keys,
     s_curve,
+    shared_block_pairs,
 )
 from dedup.cli import app
 from dedup.errors import SettingsError
@@ -78,6 +79,49 @@ def test_a_wire_excerpt_inside_a_longer_article_is_found(tmp_path):
     a_text = texts[result.pairs[0].a.id]
     assert a_text[passage.a_start : passage.a_end].strip() in (wire + longer)
     assert result.pairs[0].a.derived_fraction < 0.5 or result.pairs[0].b.derived_fraction < 0.5
+
+
+def test_a_paragraph_quoted_in_another_article_is_found_by_its_shared_block(tmp_path):
+    wire = article(11, sentences=10)
+    quote = wire.split("\n\n")[1]  # two sentences, 31 words
+    _write(tmp_path, "wire.txt", wire)
+    _write(
+        tmp_path, "outlet.txt", article(12, sentences=12) + "\n" + quote + "\n" + article(13, sentences=12)
+    )
+    for seed in range(14, 20):
+        _write(tmp_path, f"other{seed}.txt", article(seed))
+    expected = {frozenset((str(tmp_path / "wire.txt"), str(tmp_path / "outlet.txt")))}
+    windows_only = Settings(min_shared_buckets=10_000)  # no pair can share that many buckets
+    assert _pair_ids(scan(tmp_path, jobs=1, settings=windows_only)) == expected
+    assert (
+        _pair_ids(scan(tmp_path, jobs=1, settings=windows_only.replace(shared_block_words=100_000))) == set()
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 5), st.integers(0, 7), st.integers(1, 8)), max_size=50),
+    st.integers(1, 8),
+    st.integers(2, 4),
+)
+def test_shared_block_pairs_are_the_documents_holding_one_block_of_enough_words(blocks, min_words, max_docs):
+    keys = np.array([key for key, _, _ in blocks], dtype=np.uint64)
+    docs = np.array([doc for _, doc, _ in blocks], dtype=np.int64)
+    words = np.array([count for _, _, count in blocks], dtype=np.int32)
+    holders: dict[int, set[int]] = {}
+    for key, doc, count in blocks:
+        if count >= min_words:
+            holders.setdefault(key, set()).add(doc)
+    expected = {
+        (i, j)
+        for docs_of_key in holders.values()
+        if len(docs_of_key) <= max_docs
+        for i in docs_of_key
+        for j in docs_of_key
+        if i < j
+    }
+    found = shared_block_pairs(keys, docs, words, min_words=min_words, max_docs=max_docs)
+    assert found.tolist() == sorted(list(pair) for pair in expected)
 
 
 def test_a_footer_in_many_articles_is_boilerplate_not_reuse(tmp_path):
