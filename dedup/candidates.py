@@ -253,14 +253,17 @@ def merge_candidates(parts: list[Candidates], min_shared: int) -> Candidates:
 def boilerplate_blocks(full_keys: np.ndarray, block_docs: np.ndarray, min_docs: int) -> np.ndarray:
     """Blocks whose whole signature recurs in more than ``min_docs`` documents (footers, disclaimers).
 
-    One sort by (signature, document); distinct documents per signature are counted where either changes.
+    One sort of (signature, document) packed in one word (:func:`pack_entries`); distinct documents per
+    signature are counted where either changes.
     """
     if not len(full_keys):
         return np.zeros(0, dtype=bool)
-    order = np.lexsort((block_docs, full_keys))
-    keys, docs = full_keys[order], block_docs[order]
+    packed = pack_entries(full_keys[:, None], block_docs)
+    order = np.argsort(packed)
+    packed = packed[order]
+    keys = packed >> np.uint64(DOC_BITS)
     new_key = np.r_[True, keys[1:] != keys[:-1]]
-    new_doc = new_key | np.r_[True, docs[1:] != docs[:-1]]
+    new_doc = np.r_[True, packed[1:] != packed[:-1]]
     key_number = np.cumsum(new_key) - 1
     flags = np.empty(len(full_keys), dtype=bool)
     flags[order] = np.bincount(key_number, weights=new_doc)[key_number] > min_docs
