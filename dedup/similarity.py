@@ -353,6 +353,36 @@ def _dot(
     return (matrices[0] @ matrices[1].T).toarray()
 
 
+def _joined_dot(x: SentenceRows, y: SentenceRows) -> np.ndarray:
+    """:func:`_dot` of all rows by joining the entries of shared columns in numpy, bit for bit the same sums
+    (each cell adds its products in column order, as scipy's product does). Faster than building sparse
+    matrices where few columns are shared, each by few rows: word rows; character rows share thousands of
+    columns, each by many rows, and there scipy's product in C wins."""
+    in_x, in_y = _common(x.used, y.used)
+    if not len(in_x):
+        return np.zeros((x.n_rows, y.n_rows))
+    sides = []
+    for side, used in ((x, in_x), (y, in_y)):
+        shared = np.full(len(side.used), -1)
+        shared[used] = np.arange(len(used))
+        column = shared[side.local]
+        keep = np.flatnonzero(column >= 0)
+        sides.append((side.rows[keep], column[keep], side.weights[keep]))
+    (rows_x, columns_x, weights_x), (rows_y, columns_y, weights_y) = sides
+    by_column = np.argsort(columns_y, kind="stable")
+    rows_y, weights_y = rows_y[by_column], weights_y[by_column]
+    per_column = np.bincount(columns_y, minlength=len(in_x))
+    first_of_column = np.cumsum(per_column) - per_column
+    repeats = per_column[columns_x]  # each entry of x meets every entry of y in its column
+    total = int(repeats.sum())
+    partner = np.repeat(first_of_column[columns_x] - (np.cumsum(repeats) - repeats), repeats) + np.arange(
+        total
+    )
+    cells = np.repeat(rows_x, repeats) * y.n_rows + rows_y[partner]
+    products = np.repeat(weights_x, repeats) * weights_y[partner]
+    return np.bincount(cells, weights=products, minlength=x.n_rows * y.n_rows).reshape(x.n_rows, y.n_rows)
+
+
 WORD_FLOOR = 0.1
 
 
@@ -375,7 +405,7 @@ def sentence_cosines(a: SentenceVectors, b: SentenceVectors) -> SentenceCosines:
     ``WORD_FLOOR`` with some sentence of the other text (a sentence sharing almost no word with the other
     text is no rewrite of any of its sentences).
     """
-    words = _dot(a.words, b.words)
+    words = _joined_dot(a.words, b.words)
     chars = np.full(words.shape, np.nan)
     rows = np.flatnonzero((words >= WORD_FLOOR).any(axis=1))
     cols = np.flatnonzero((words >= WORD_FLOOR).any(axis=0))

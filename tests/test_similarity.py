@@ -13,6 +13,7 @@ from dedup.similarity import (
     IdfModel,
     _common,
     _dot,
+    _joined_dot,
     _unique_inverse,
     default_idf,
     paired_cosines,
@@ -124,6 +125,17 @@ def test_paired_cosines_compute_only_what_is_not_known():
     assert (words[0], chars[0]) == (0.5, 0.25)  # taken as given
     assert (words[1], chars[1]) == (computed[0][1], computed[1][1])
     assert np.isnan(known[0][1])  # the caller's arrays are left alone
+
+
+@settings(max_examples=60, deadline=None)
+@given(token_lists, token_lists)
+def test_joined_dot_products_equal_the_sparse_product_bit_for_bit(first, second):
+    model = default_idf()
+    a, b = vectorize(first, model), vectorize(second, model)
+    for x, y in ((a.words, b.words), (a.chars, b.chars)):
+        joined, sparse = _joined_dot(x, y), _dot(x, y)
+        assert joined.shape == sparse.shape == (len(first), len(second))
+        assert joined.tolist() == sparse.tolist()
 
 
 def test_paired_cosines_refuse_lists_of_different_lengths():
