@@ -1,4 +1,5 @@
-"""The persistent index: articles and their window band keys in one SQLite file (no server, no pickle).
+"""The persistent index: articles, their window band keys and block keys in one SQLite file (no server, no
+pickle).
 
 :class:`ArticleIndex` holds what every index does the same way (idempotent adds, queries verified by the
 comparer); :class:`Index` keeps it in SQLite, :class:`dedup.redis_index.RedisIndex` in Redis.
@@ -28,10 +29,12 @@ import numpy as np
 
 from dedup.align import Comparer
 from dedup.articles import Article
+from dedup.candidates import band_keys
 from dedup.errors import DedupError
 from dedup.model import Comparison
-from dedup.scan import lsh_bands, sign, signature_scheme
+from dedup.scan import block_keys, lsh_bands, signature_scheme, windows_of
 from dedup.settings import Settings
+from dedup.signatures import Windows
 
 __all__ = [
     "ArticleIndex",
@@ -42,9 +45,14 @@ __all__ = [
     "FORMAT",
     "open_index",
     "signature_meta",
+    "index_keys",
+    "stored_block_keys",
+    "BLOCK_TAG",
+    "with_block_candidates",
 ]
 
-FORMAT = "dedup-index/3"  # 2: band keys of 37 bits; 3: buckets hold article numbers, not ids
+FORMAT = "dedup-index/4"  # 2: band keys of 37 bits; 3: buckets hold article numbers; 4: and block keys
+BLOCK_TAG = 1 << 40  # block keys share the bucket key space, above every band key (below 2**37)
 
 
 class IndexError_(DedupError):  # noqa: N801 - "IndexError" would shadow the builtin
@@ -52,7 +60,8 @@ class IndexError_(DedupError):  # noqa: N801 - "IndexError" would shadow the bui
 
 
 def signature_meta(settings: Settings) -> dict[str, str]:
-    """What an index records and checks: its format, the signature scheme and the LSH bands."""
+    """What an index records and checks: its format, the signature scheme, the LSH bands and the blocks it
+    keeps."""
     bands, rows = lsh_bands(settings)
     return {
         "format": FORMAT,
@@ -60,7 +69,22 @@ def signature_meta(settings: Settings) -> dict[str, str]:
         "lsh": json.dumps(
             {"threshold": settings.lsh_threshold, "bands": bands, "rows": rows}, sort_keys=True
         ),
+        "blocks": json.dumps({"min_words": settings.shared_block_words}),
     }
+
+
+def stored_block_keys(windows: Windows, settings: Settings) -> list[int]:
+    """The distinct keys (plus :data:`BLOCK_TAG`) of the blocks of at least ``shared_block_words`` content
+    words: the blocks an index keeps, as SQLite integers."""
+    keys, words = block_keys(windows, settings)
+    return np.unique(keys[words >= settings.shared_block_words].astype(np.int64) | BLOCK_TAG).tolist()
+
+
+def index_keys(text: str, settings: Settings) -> tuple[list[int], list[int]]:
+    """The distinct band keys of a text's windows, and its :func:`stored_block_keys`."""
+    windows = windows_of(text, settings)
+    bands = band_keys(windows.signatures, *lsh_bands(settings))
+    return np.unique(bands.ravel().view(np.int64)).tolist(), stored_block_keys(windows, settings)
 
 
 @dataclass(frozen=True)
@@ -84,14 +108,32 @@ def versions() -> dict[str, str]:
     return {"dedup_version": version("dedup"), "datasketch_version": version("datasketch")}
 
 
-def check_meta(where: str, stored: dict[str, str], settings: Settings) -> None:
-    """Refuse an index built with other signature parameters."""
-    for key, value in signature_meta(settings).items():
+def check_meta(
+    where: str, stored: dict[str, str], settings: Settings, keys: Iterable[str] | None = None
+) -> None:
+    """Refuse an index built with other signature parameters (only ``keys`` of :func:`signature_meta`, when
+    given)."""
+    expected = signature_meta(settings)
+    for key in expected if keys is None else keys:
+        value = expected[key]
         if stored.get(key) != value:
             raise IndexError_(
                 f"{where} was built with {key} = {stored.get(key)}, but these settings give {value}; "
                 "use the settings it was built with, or build a new index"
             )
+
+
+def with_block_candidates(
+    by_windows: list[tuple[str, int]], by_blocks: dict[str, int], limit: int
+) -> list[tuple[str, int]]:
+    """The candidates found by windows, then up to ``limit`` more found by shared blocks alone (those holding
+    most shared blocks first, then by id), each with 0 shared buckets: a quoted paragraph is too short for
+    windows to share ``min_shared_buckets``, but one block recurring in few articles proves the copy."""
+    found = {article_id for article_id, _ in by_windows}
+    quoted = sorted(
+        (-count, article_id) for article_id, count in by_blocks.items() if article_id not in found
+    )
+    return by_windows + [(article_id, 0) for _, article_id in quoted[:limit]]
 
 
 class ArticleIndex(ABC):
@@ -136,10 +178,11 @@ class ArticleIndex(ABC):
     @abstractmethod
     def candidates(self, article: Article, limit: int) -> list[tuple[str, int]]:
         """Indexed articles sharing at least ``min_shared_buckets`` buckets with ``article``:
-        ``(id, shared buckets)``, most first, then by id. As in a scan, a bucket holding more than
-        ``max_bucket_docs`` articles (``article`` included) is a star: it counts for its first indexed
-        article only (the one added first; an article keeps its place when its text is replaced, and an index
-        migrated from format 2 ranks its articles by id)."""
+        ``(id, shared buckets)``, most first, then by id, at most ``limit``; then, as in a scan, those that
+        share a block alone (:func:`with_block_candidates`). A bucket holding more than ``max_bucket_docs``
+        articles (``article`` included) is a star: it counts for its first indexed article only (the one added
+        first; an article keeps its place when its text is replaced, and an index migrated from format 2
+        ranks its articles by id)."""
 
     batch_size = 1  # articles written together (a store may commit a batch at once)
 
@@ -200,7 +243,7 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE TABLE IF NOT EXISTS buckets (key INTEGER NOT NULL, num INTEGER NOT NULL, PRIMARY KEY (key, num))
     WITHOUT ROWID;
 """
-# A bucket row is a band key and an article's number: the table is its own (key, num) index, so a query
+# A bucket row is a band key (or a block key, tagged with BLOCK_TAG) and an article's number: the table is its own (key, num) index, so a query
 # reads the rows of its keys from it alone, and no article id is repeated in every row (format 2 stored
 # ids as text in the table and in two indexes: 3.3 GB at 100k articles). An article's rows are deleted by
 # their keys, signed again from the stored text, so no index by article is needed either. AUTOINCREMENT:
@@ -239,6 +282,8 @@ class Index(ArticleIndex):
             self.db.execute("PRAGMA synchronous=NORMAL")
             if self._stored_format() == "dedup-index/2":
                 self._migrate_from_2()
+            if self._stored_format() == "dedup-index/3":
+                self._migrate_from_3()
             self.db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as error:
             raise IndexError_(f"{self.path}: not a dedup index or damaged ({error})") from None
@@ -267,9 +312,26 @@ class Index(ArticleIndex):
         """Rewrite an index of format 2 (bucket rows holding article ids) to this format, in one transaction."""
         with self._write():
             if self._stored_format() == "dedup-index/2":  # another client may have converted it meanwhile
-                for statement in _MIGRATE_FROM_2.format(schema=_SCHEMA, format=FORMAT).split(";"):
+                for statement in _MIGRATE_FROM_2.format(schema=_SCHEMA, format="dedup-index/3").split(";"):
                     if statement.strip():
                         self.db.execute(statement)
+
+    def _migrate_from_3(self) -> None:
+        """Add the block keys of every stored article to an index of format 3 (window keys only), in one
+        transaction, once its signatures are known to be these settings' own."""
+        stored = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+        check_meta(str(self.path), stored, self.settings, keys=("signature_scheme", "lsh"))
+        with self._write():
+            if self._stored_format() == "dedup-index/3":  # another client may have converted it meanwhile
+                for num, text in self.db.execute("SELECT num, text FROM articles").fetchall():
+                    self.db.executemany(
+                        "INSERT OR IGNORE INTO buckets VALUES (?, ?)",
+                        ((k, num) for k in index_keys(text, self.settings)[1]),
+                    )
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                    [(key, signature_meta(self.settings)[key]) for key in ("format", "blocks")],
+                )
 
     def _check_meta(self) -> None:
         stored = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
@@ -292,9 +354,9 @@ class Index(ArticleIndex):
     batch_size = 100  # articles per transaction: an interrupted add keeps every batch committed before
 
     def _keys(self, text: str) -> list[int]:
-        """The distinct band keys of a text's windows, as SQLite integers."""
-        signed = sign(Article(id="", path="", text=text), self.settings)
-        return np.unique(signed.keys.ravel().view(np.int64)).tolist()
+        """The text's band keys and block keys (:func:`index_keys`), in one list."""
+        windows, blocks = index_keys(text, self.settings)
+        return windows + blocks
 
     def _delete_buckets(self, num: int, text: str) -> None:
         self.db.executemany(
@@ -339,7 +401,7 @@ class Index(ArticleIndex):
 
     def stats(self) -> IndexStats:
         articles = self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
-        windows = self.db.execute("SELECT count(*) FROM buckets").fetchone()[0]
+        windows = self.db.execute("SELECT count(*) FROM buckets WHERE key < ?", (BLOCK_TAG,)).fetchone()[0]
         return IndexStats(articles, windows, dict(self.db.execute("SELECT key, value FROM meta").fetchall()))
 
     def get(self, article_id: str) -> Article | None:
@@ -354,17 +416,33 @@ class Index(ArticleIndex):
             yield article_id
 
     def candidates(self, article: Article, limit: int) -> list[tuple[str, int]]:
-        keys = self._keys(article.text)
-        if not keys:
-            return []
+        windows, blocks = index_keys(article.text, self.settings)
         own = self.db.execute("SELECT num FROM articles WHERE id = ?", (article.id,)).fetchone()
+        own_num = own[0] if own else -1
+        by_windows = self._window_candidates(windows, own_num, limit) if windows else []
+        return with_block_candidates(by_windows, self._block_candidates(blocks, own_num), limit)
+
+    def _block_candidates(self, blocks: list[int], own_num: int) -> dict[str, int]:
+        """Indexed articles holding a block of ``blocks`` that no more than ``boilerplate_docs`` articles
+        hold (the query's article counted), with how many such blocks each holds."""
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS query_blocks (key INTEGER PRIMARY KEY)")
+        self.db.execute("DELETE FROM query_blocks")
+        self.db.executemany("INSERT OR IGNORE INTO query_blocks VALUES (?)", ((k,) for k in blocks))
+        rows = self.db.execute(
+            "SELECT a.id, count(*) FROM query_blocks q CROSS JOIN buckets b ON b.key = q.key"
+            " CROSS JOIN articles a ON a.num = b.num WHERE b.num != ?1 AND (SELECT count(*) FROM"
+            " (SELECT 1 FROM buckets c WHERE c.key = q.key AND c.num != ?1 LIMIT ?2)) < ?2 GROUP BY a.id",
+            (own_num, self.settings.boilerplate_docs),
+        ).fetchall()
+        return dict(rows)
+
+    def _window_candidates(self, keys: list[int], own_num: int, limit: int) -> list[tuple[str, int]]:
         self.db.execute(
             "CREATE TEMP TABLE IF NOT EXISTS query_keys (key INTEGER PRIMARY KEY, crowded INTEGER NOT NULL)"
         )
         self.db.execute("DELETE FROM query_keys")
         self.db.executemany("INSERT OR IGNORE INTO query_keys VALUES (?, 0)", ((k,) for k in keys))
         cap = self.settings.max_bucket_docs
-        own_num = own[0] if own else -1
         self.db.execute(
             "UPDATE query_keys SET crowded = 1 WHERE (SELECT count(*) FROM (SELECT 1 FROM buckets b "
             "WHERE b.key = query_keys.key AND b.num != ? LIMIT ?)) >= ?",

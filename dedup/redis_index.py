@@ -11,6 +11,8 @@ pickled). In the same database, under ``dedup:``:
 - ``dedup:order`` (hash ``id -> number``, numbers drawn from the counter ``dedup:next``): the order in which
   articles were first added, which decides a crowded bucket's first article, as the SQLite index's article
   numbers do;
+- ``dedup:block:<key>`` (set of ids): the articles holding a block (:func:`dedup.index.stored_block_keys`);
+  an article's record lists its block keys (raw little-endian ``int64``) so that removing it empties them;
 - ``dedup:adding`` (hash ``id -> windows``): adds in progress. Articles are written in batches: the
   windows go into the LSH tables, then the batch's records become visible in one ``MULTI``/``EXEC``;
   windows left by an add that was killed are removed when the index is next opened for adding.
@@ -33,7 +35,16 @@ from pathlib import Path
 import numpy as np
 
 from dedup.articles import Article
-from dedup.index import FORMAT, ArticleIndex, IndexError_, IndexStats, check_meta, signature_meta, versions
+from dedup.index import (
+    ArticleIndex,
+    IndexError_,
+    IndexStats,
+    check_meta,
+    signature_meta,
+    stored_block_keys,
+    versions,
+    with_block_candidates,
+)
 from dedup.scan import lsh_bands, signature_scheme, windows_of
 from dedup.settings import Settings
 
@@ -70,6 +81,8 @@ class RedisIndex(ArticleIndex):
         else:
             if stored.get("format") == "dedup-index/2":
                 stored = self._migrate_from_2(stored)
+            if stored.get("format") == "dedup-index/3":
+                stored = self._migrate_from_3(stored)
             check_meta(url, stored, self.settings)
         self.bands, self.rows = lsh_bands(self.settings)
         self.seed = signature_scheme(self.settings).seed
@@ -93,9 +106,29 @@ class RedisIndex(ArticleIndex):
             if ids:
                 pipe.hset(_PREFIX + "order", mapping={article_id: n for n, article_id in enumerate(ids)})
             pipe.set(_PREFIX + "next", len(ids))
-            pipe.hset(_PREFIX + "meta", "format", FORMAT)
+            pipe.hset(_PREFIX + "meta", "format", "dedup-index/3")
             pipe.execute()
-        return {**stored, "format": FORMAT}
+        return {**stored, "format": "dedup-index/3"}
+
+    def _migrate_from_3(self, stored: dict[str, str]) -> dict[str, str]:
+        """Add the block keys of every stored article to an index of format 3 (windows only), once its
+        signatures are known to be these settings' own."""
+        check_meta(self.url, stored, self.settings, keys=("signature_scheme", "lsh"))
+        for member in self.db.smembers(_PREFIX + "ids"):
+            text = self.db.hget(_PREFIX + "article:" + member.decode(), "text")
+            if text is not None:
+                with self.db.pipeline(transaction=True) as pipe:
+                    self._add_blocks(pipe, member.decode(), text.decode())
+                    pipe.execute()
+        added = {key: signature_meta(self.settings)[key] for key in ("format", "blocks")}
+        self.db.hset(_PREFIX + "meta", mapping=added)
+        return {**stored, **added}
+
+    def _add_blocks(self, pipe, article_id: str, text: str) -> None:
+        blocks = stored_block_keys(windows_of(text, self.settings), self.settings)
+        for key in blocks:
+            pipe.sadd(f"{_PREFIX}block:{key}", article_id)
+        pipe.hset(_PREFIX + "article:" + article_id, "blocks", np.asarray(blocks, dtype="<i8").tobytes())
 
     @staticmethod
     def _window_keys(article_id: str, windows: int) -> list[bytes]:
@@ -123,7 +156,8 @@ class RedisIndex(ArticleIndex):
         for article, _, replace in batch:
             if replace:
                 self._remove_article(article.id)
-        signatures = [windows_of(article.text, self.settings).signatures for article, _, _ in batch]
+        windows = [windows_of(article.text, self.settings) for article, _, _ in batch]
+        signatures = [found.signatures for found in windows]
         self.db.hset(
             _PREFIX + "adding", mapping={a.id: len(s) for (a, _, _), s in zip(batch, signatures, strict=True)}
         )
@@ -137,15 +171,20 @@ class RedisIndex(ArticleIndex):
                 pipe.incr(_PREFIX + "next")
             numbers = pipe.execute()
         with self.db.pipeline(transaction=True) as pipe:
-            for (article, digest, _), rows, number in zip(batch, signatures, numbers, strict=True):
+            for (article, digest, _), found, number in zip(batch, windows, numbers, strict=True):
+                rows = found.signatures
+                blocks = stored_block_keys(found, self.settings)
                 pipe.hsetnx(_PREFIX + "order", article.id, number)  # a replaced article keeps its place
                 buckets = self._bucket_count(rows)
                 record = {
                     "sha256": digest, "windows": len(rows), "buckets": buckets,
                     "signatures": rows.astype("<u4").tobytes(),
+                    "blocks": np.asarray(blocks, dtype="<i8").tobytes(),
                     **{name: getattr(article, name) for name in _FIELDS if getattr(article, name) is not None},
                 }  # fmt: skip
                 pipe.hset(_PREFIX + "article:" + article.id, mapping=record)
+                for key in blocks:
+                    pipe.sadd(f"{_PREFIX}block:{key}", article.id)
                 pipe.sadd(_PREFIX + "ids", article.id)
                 pipe.incrby(_PREFIX + "buckets", buckets)
             pipe.hdel(_PREFIX + "adding", *(article.id for article, _, _ in batch))
@@ -162,10 +201,12 @@ class RedisIndex(ArticleIndex):
 
     def _remove_article(self, article_id: str) -> bool:
         key = _PREFIX + "article:" + article_id
-        windows, buckets = self.db.hmget(key, "windows", "buckets")
+        windows, buckets, blocks = self.db.hmget(key, "windows", "buckets", "blocks")
         if windows is None:
             return False
         with self.db.pipeline(transaction=True) as pipe:
+            for block in np.frombuffer(blocks or b"", dtype="<i8").tolist():
+                pipe.srem(f"{_PREFIX}block:{block}", article_id)
             pipe.delete(key)
             pipe.srem(_PREFIX + "ids", article_id)
             pipe.decrby(_PREFIX + "buckets", int(buckets))
@@ -194,7 +235,26 @@ class RedisIndex(ArticleIndex):
         yield from sorted(member.decode() for member in self.db.smembers(_PREFIX + "ids"))
 
     def candidates(self, article: Article, limit: int) -> list[tuple[str, int]]:
-        signatures = windows_of(article.text, self.settings).signatures
+        windows = windows_of(article.text, self.settings)
+        by_windows = self._window_candidates(article, windows.signatures, limit)
+        return with_block_candidates(by_windows, self._block_candidates(article, windows), limit)
+
+    def _block_candidates(self, article: Article, windows) -> dict[str, int]:
+        """Indexed articles holding a block of the article's that no more than ``boilerplate_docs`` articles
+        hold (the article counted), with how many such blocks each holds."""
+        found: Counter[str] = Counter()
+        with self.db.pipeline(transaction=False) as pipe:
+            for key in stored_block_keys(windows, self.settings):
+                pipe.smembers(f"{_PREFIX}block:{key}")
+            for members in pipe.execute():
+                others = {member.decode() for member in members} - {article.id}
+                if len(others) < self.settings.boilerplate_docs:
+                    found.update(others)
+        return dict(found)
+
+    def _window_candidates(
+        self, article: Article, signatures: np.ndarray, limit: int
+    ) -> list[tuple[str, int]]:
         shared: Counter[str] = Counter()
         crowded: list[list[str]] = []
         with self.db.pipeline(transaction=False) as pipe:  # every band's buckets in one round trip

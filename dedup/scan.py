@@ -139,10 +139,14 @@ def sign(article: Article, settings: Settings) -> Signed:
         spans = spans.astype(np.int32 if len(article.text) < 2**31 else np.int64)
     else:
         spans = np.zeros((0, 2), dtype=np.int32)
-    block_keys = band_keys(windows.block_signatures, 1, settings.num_perm)[:, 0]
-    keys = band_keys(windows.signatures, *lsh_bands(settings))
-    words = (windows.block_last - windows.block_first).astype(np.int32)
-    return Signed(article, keys, block_keys, spans, words)
+    blocks, words = block_keys(windows, settings)
+    return Signed(article, band_keys(windows.signatures, *lsh_bands(settings)), blocks, spans, words)
+
+
+def block_keys(windows: Windows, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+    """The key of each content-cut block's whole signature, and the block's number of content words."""
+    keys = band_keys(windows.block_signatures, 1, settings.num_perm)[:, 0]
+    return keys, (windows.block_last - windows.block_first).astype(np.int32)
 
 
 _band_cache: dict[tuple[float, int], tuple[int, int]] = {}

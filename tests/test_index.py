@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from dedup.articles import Article, read_article
 from dedup.cli import app
-from dedup.index import Index, IndexError_, signature_meta
+from dedup.index import BLOCK_TAG, Index, IndexError_, signature_meta
 from dedup.scan import sign
 from dedup.settings import Settings
 
@@ -118,6 +118,7 @@ def _format_2_index(path, articles):
     db = sqlite3.connect(path)
     db.executescript(_FORMAT_2_SCHEMA)
     meta = {**signature_meta(settings), "format": "dedup-index/2"}
+    del meta["blocks"]  # format 2 kept no blocks
     db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
     for item in articles:
         db.execute(
@@ -136,7 +137,7 @@ def test_an_index_of_format_2_is_migrated_when_opened(tmp_path):
     probe = Article(id="probe", path="probe", text=article(2) + article(3))
     with Index(tmp_path / "old.sqlite") as migrated, Index(tmp_path / "new.sqlite") as fresh:
         fresh.add(articles)
-        assert migrated.stats().meta["format"] == fresh.stats().meta["format"] == "dedup-index/3"
+        assert migrated.stats().meta["format"] == fresh.stats().meta["format"] == "dedup-index/4"
         assert migrated.stats().articles == 7 and migrated.stats().windows == fresh.stats().windows
         assert migrated.candidates(probe, 10) == fresh.candidates(probe, 10) != []
         assert [migrated.get(a.id) for a in articles] == [fresh.get(a.id) for a in articles]
@@ -155,6 +156,39 @@ def test_a_conversion_finding_the_index_converted_already_changes_nothing(tmp_pa
         assert (index.stats().windows, list(index.ids())) == before
 
 
+def test_an_index_of_format_3_gets_the_block_keys_of_its_articles_when_opened(tmp_path):
+    articles = _articles(6)
+    with Index(tmp_path / "old.sqlite") as old, Index(tmp_path / "new.sqlite") as fresh:
+        old.add(articles), fresh.add(articles)
+        old.db.execute("DELETE FROM buckets WHERE key >= ?", (BLOCK_TAG,))  # what format 3 held
+        old.db.execute("DELETE FROM meta WHERE key = 'blocks'")
+        old.db.execute("UPDATE meta SET value = 'dedup-index/3' WHERE key = 'format'")
+    with Index(tmp_path / "old.sqlite") as migrated, Index(tmp_path / "new.sqlite") as fresh:
+        assert migrated.stats().meta == fresh.stats().meta
+        rows = "SELECT key, num FROM buckets ORDER BY key, num"
+        assert migrated.db.execute(rows).fetchall() == fresh.db.execute(rows).fetchall()
+    db = sqlite3.connect(tmp_path / "old.sqlite")
+    db.execute("UPDATE meta SET value = 'dedup-index/3' WHERE key = 'format'")
+    db.commit()
+    with pytest.raises(IndexError_, match="num_perm"):  # never converted under other signatures
+        Index(tmp_path / "old.sqlite", Settings(num_perm=64))
+    assert db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone() == ("dedup-index/3",)
+    db.close()
+
+
+def test_a_paragraph_quoted_in_an_indexed_article_is_found_by_its_shared_block(tmp_path):
+    wire = article(11, sentences=10)
+    outlet = article(12, sentences=12) + "\n" + wire.split("\n\n")[1] + "\n" + article(13, sentences=12)
+    windows_only = Settings(min_shared_buckets=10_000)  # no article can share that many buckets
+    with Index(tmp_path / "index.sqlite", windows_only) as index:
+        index.add([Article(id="outlet", path="outlet", text=outlet), *_articles(4)])
+        probe = Article(id="wire", path="wire", text=wire)
+        assert index.candidates(probe, 10) == [("outlet", 0)]
+        assert [m.b.id for m in index.query(probe)] == ["outlet"]
+        index.add([Article(id=f"more{i}", path=f"more{i}", text=outlet) for i in range(4)])
+        assert index.candidates(probe, 10) == []  # now in more than boilerplate_docs articles
+
+
 def test_bucket_rows_hold_article_numbers_and_new_text_leaves_no_old_row(tmp_path):
     with Index(tmp_path / "index.sqlite") as index:
         index.add([Article(id="doc", path="doc", text=article(1))])
@@ -168,7 +202,8 @@ def test_a_crowded_bucket_counts_for_its_first_article_only_as_in_a_scan(tmp_pat
     # the same text under five ids: every bucket holds all the articles indexed, and the probe
     articles = [Article(id=f"doc{i}", path=f"doc{i}", text=article(500)) for i in range(4)]
     probe = Article(id="probe", path="probe", text=article(500))
-    with Index(tmp_path / "index.sqlite", Settings(max_bucket_docs=3)) as index:
+    # blocks recurring in more than two articles are boilerplate here: only windows make candidates
+    with Index(tmp_path / "index.sqlite", Settings(max_bucket_docs=3, boilerplate_docs=2)) as index:
         index.add(articles[:2])
         found = index.candidates(probe, 10)
         assert [i for i, _ in found] == ["doc0", "doc1"]  # buckets of 3 articles: everyone pairs
@@ -179,7 +214,7 @@ def test_a_crowded_bucket_counts_for_its_first_article_only_as_in_a_scan(tmp_pat
 
 def test_a_crowded_bucket_counts_for_the_article_indexed_first_whatever_its_id(tmp_path):
     ids = ["zeta", "beta", "alpha", "gamma"]
-    with Index(tmp_path / "index.sqlite", Settings(max_bucket_docs=3)) as index:
+    with Index(tmp_path / "index.sqlite", Settings(max_bucket_docs=3, boilerplate_docs=2)) as index:
         index.add([Article(id=i, path=i, text=article(500)) for i in ids])
         index.add([Article(id="zeta", path="zeta", text=article(500) + "Updated.")])  # keeps its place
         found = index.candidates(Article(id="probe", path="probe", text=article(500)), 10)

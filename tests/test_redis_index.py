@@ -183,3 +183,37 @@ def test_a_redis_index_of_format_2_numbers_its_articles_by_id(redis_url):
         assert sorted(order, key=order.get) == sorted(a.id for a in corpus)
         index.add([Article(id="late", path="late", text=article(77))])
         assert int(client.hget("dedup:order", "late")) > max(order.values())
+
+
+def test_redis_and_sqlite_find_a_quoted_paragraph_by_its_block_alike(redis_url, tmp_path):
+    wire = article(11, sentences=10)
+    outlet = article(12, sentences=12) + "\n" + wire.split("\n\n")[1] + "\n" + article(13, sentences=12)
+    indexed = [Article(id="outlet", path="outlet", text=outlet), *_corpus()[:4]]
+    probe = Article(id="wire", path="wire", text=wire)
+    windows_only = Settings(min_shared_buckets=10_000)  # no article can share that many buckets
+    with open_index(redis_url, windows_only) as shared, Index(tmp_path / "i.sqlite", windows_only) as local:
+        shared.add(indexed), local.add(indexed)
+        assert shared.candidates(probe, 10) == local.candidates(probe, 10) == [("outlet", 0)]
+        assert shared.remove("outlet")
+        assert shared.candidates(probe, 10) == []
+
+
+def test_a_redis_index_of_format_3_gets_the_block_keys_of_its_articles_when_opened(redis_url, tmp_path):
+    import redis
+
+    corpus = _corpus()
+    with open_index(redis_url) as index:
+        index.add(corpus)
+    client = redis.Redis.from_url(redis_url)
+    expected = {key: client.smembers(key) for key in client.scan_iter("dedup:block:*")}
+    assert expected  # the corpus holds copies: shared blocks
+    client.delete(*expected)
+    for item in corpus:
+        client.hdel(f"dedup:article:{item.id}", "blocks")
+    client.hdel("dedup:meta", "blocks")
+    client.hset("dedup:meta", "format", "dedup-index/3")
+    with open_index(redis_url) as index, Index(tmp_path / "i.sqlite") as local:
+        local.add(corpus)
+        assert index.stats().meta["format"] == FORMAT
+        assert {key: client.smembers(key) for key in client.scan_iter("dedup:block:*")} == expected
+        assert [index.candidates(p, 50) for p in corpus] == [local.candidates(p, 50) for p in corpus]
