@@ -47,6 +47,7 @@ from dedup.index import (
 )
 from dedup.scan import lsh_bands, signature_scheme, windows_of
 from dedup.settings import Settings
+from dedup.signatures import Windows
 
 __all__ = ["RedisIndex"]
 
@@ -239,7 +240,7 @@ class RedisIndex(ArticleIndex):
         by_windows = self._window_candidates(article, windows.signatures, limit)
         return with_block_candidates(by_windows, self._block_candidates(article, windows), limit)
 
-    def _block_candidates(self, article: Article, windows) -> dict[str, int]:
+    def _block_candidates(self, article: Article, windows: Windows) -> dict[str, int]:
         """Indexed articles holding a block of the article's that no more than ``boilerplate_docs`` articles
         hold (the article counted), with how many such blocks each holds."""
         found: Counter[str] = Counter()

@@ -488,7 +488,7 @@ def finish(
     blocks = _blocks(signed)
     boilerplate = _boilerplate(signed, blocks, settings)
     pairs = _with_shared_blocks(found, blocks, settings)
-    del blocks
+    del blocks  # all blocks of a large corpus: not needed while aligning
     if progress:
         progress("finding candidates", 1, 1)
     pair_chunks = _pair_chunks([tuple(map(int, p)) for p in pairs])
