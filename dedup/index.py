@@ -243,12 +243,12 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE TABLE IF NOT EXISTS buckets (key INTEGER NOT NULL, num INTEGER NOT NULL, PRIMARY KEY (key, num))
     WITHOUT ROWID;
 """
-# A bucket row is a band key (or a block key, tagged with BLOCK_TAG) and an article's number: the table is its own (key, num) index, so a query
-# reads the rows of its keys from it alone, and no article id is repeated in every row (format 2 stored
-# ids as text in the table and in two indexes: 3.3 GB at 100k articles). An article's rows are deleted by
-# their keys, signed again from the stored text, so no index by article is needed either. AUTOINCREMENT:
-# a number is never given again, so a row left behind could never join a later article. A crowded
-# bucket's first article is the first row of its key.
+# A bucket row is a band key (or a block key, tagged with BLOCK_TAG) and an article's number: the table is
+# its own (key, num) index, so a query reads the rows of its keys from it alone, and no article id is
+# repeated in every row (format 2 stored ids as text in the table and in two indexes: 3.3 GB at 100k
+# articles). An article's rows are deleted by their keys, signed again from the stored text, so no index by
+# article is needed either. AUTOINCREMENT: a number is never given again, so a row left behind could never
+# join a later article. A crowded bucket's first article is the first row of its key.
 
 _MIGRATE_FROM_2 = """
 ALTER TABLE articles RENAME TO articles_2;
@@ -326,7 +326,7 @@ class Index(ArticleIndex):
                 for num, text in self.db.execute("SELECT num, text FROM articles").fetchall():
                     self.db.executemany(
                         "INSERT OR IGNORE INTO buckets VALUES (?, ?)",
-                        ((k, num) for k in index_keys(text, self.settings)[1]),
+                        ((k, num) for k in stored_block_keys(windows_of(text, self.settings), self.settings)),
                     )
                 self.db.executemany(
                     "INSERT OR REPLACE INTO meta VALUES (?, ?)",
