@@ -280,10 +280,8 @@ class Index(ArticleIndex):
             self.db = sqlite3.connect(self.path, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
-            if self._stored_format() == "dedup-index/2":
-                self._migrate_from_2()
-            if self._stored_format() == "dedup-index/3":
-                self._migrate_from_3()
+            if self._stored_format() in ("dedup-index/2", "dedup-index/3"):
+                self._convert()
             self.db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as error:
             raise IndexError_(f"{self.path}: not a dedup index or damaged ({error})") from None
@@ -307,6 +305,21 @@ class Index(ArticleIndex):
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+    def _convert(self) -> None:
+        """Bring an index written by an older dedup to this format (a write, even when opened to query)."""
+        written = self._stored_format()
+        try:
+            if written == "dedup-index/2":
+                self._migrate_from_2()
+            self._migrate_from_3()
+        except sqlite3.OperationalError as error:
+            if "readonly" not in str(error):
+                raise
+            raise IndexError_(
+                f"{self.path}: written by an older dedup ({written}); converting it to {FORMAT} needs write "
+                f"access once, for example: dedup index stats --index {self.path}"
+            ) from None
 
     def _migrate_from_2(self) -> None:
         """Rewrite an index of format 2 (bucket rows holding article ids) to this format, in one transaction."""

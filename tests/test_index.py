@@ -176,6 +176,17 @@ def test_an_index_of_format_3_gets_the_block_keys_of_its_articles_when_opened(tm
     db.close()
 
 
+def test_an_old_index_that_cannot_be_written_says_it_needs_converting(tmp_path, monkeypatch):
+    _format_2_index(tmp_path / "old.sqlite", _articles(2))
+
+    def read_only(self):
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(Index, "_write", read_only)
+    with pytest.raises(IndexError_, match="dedup-index/2.*needs write access once"):
+        Index(tmp_path / "old.sqlite")
+
+
 def test_a_paragraph_quoted_in_an_indexed_article_is_found_by_its_shared_block(tmp_path):
     wire = article(11, sentences=10)
     outlet = article(12, sentences=12) + "\n" + wire.split("\n\n")[1] + "\n" + article(13, sentences=12)
