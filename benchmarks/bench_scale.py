@@ -32,7 +32,7 @@ from datasketch import MinHash
 from dedup.articles import iter_articles
 from dedup.index import Index
 from dedup.scan import scan, signature_scheme
-from dedup.settings import Settings
+from dedup.settings import Settings, load_settings
 from dedup.signatures import features, window_signatures
 
 RESULTS = Path(__file__).parent / "results"
@@ -137,12 +137,18 @@ def main() -> None:
     parser.add_argument("--skip-index", action="store_true")
     parser.add_argument("--skip-scan", action="store_true", help="only signatures and the index")
     parser.add_argument("--index-all", action="store_true", help="index every article but the queried ones")
+    parser.add_argument("--config", type=Path, help="a dedup.toml to run with instead of the defaults")
+    parser.add_argument("--suffix", default="", help="added to the results file's name")
     args = parser.parse_args()
-    settings = Settings()
+    settings = load_settings(args.config)[0] if args.config else Settings()
     truth = [
         json.loads(line) for line in (args.folder / "truth.jsonl").read_text(encoding="utf-8").splitlines()
     ]
-    report: dict[str, object] = {"date": date.today().isoformat(), "folder": str(args.folder)}
+    report: dict[str, object] = {
+        "date": date.today().isoformat(),
+        "folder": str(args.folder),
+        "settings": settings.changed(),
+    }
     report["signatures"] = signatures(_articles(args.folder, args.sample), settings)
     stages: dict[str, float] = {}
     last = [time.perf_counter()]
@@ -155,7 +161,7 @@ def main() -> None:
     if args.skip_scan:
         articles = _articles(args.folder)
         report["index"] = index_run(articles, truth, settings, args.queries, args.index_all)
-        _write(report, len(articles), "_index" if args.index_all else "_index_originals")
+        _write(report, len(articles), ("_index" if args.index_all else "_index_originals") + args.suffix)
         return
     started = time.perf_counter()
     result = scan(args.folder, settings=settings, progress=progress, max_bytes=1 << 30)
@@ -171,7 +177,7 @@ def main() -> None:
     }
     if not args.skip_index:
         report["index"] = index_run(result.articles, truth, settings, args.queries, args.index_all)
-    _write(report, len(result.articles))
+    _write(report, len(result.articles), args.suffix)
 
 
 def _write(report: dict, articles: int, suffix: str = "") -> None:

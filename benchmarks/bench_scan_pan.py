@@ -20,7 +20,7 @@ from dedup.align import regions
 from dedup.bench.pan import read_annotations, subset_names
 from dedup.bench.pan_measures import Annotation, score
 from dedup.scan import scan
-from dedup.settings import Settings
+from dedup.settings import Settings, load_settings
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -48,8 +48,10 @@ def _detections(result, settings: Settings) -> tuple[list[Annotation], set[tuple
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("split", type=Path, help="a PAN split folder (train/ or test/)")
+    parser.add_argument("--config", type=Path, help="a dedup.toml to run with instead of the defaults")
+    parser.add_argument("--suffix", default="", help="added to the results file's name")
     args = parser.parse_args()
-    settings = Settings()
+    settings = load_settings(args.config)[0] if args.config else Settings()
     started = time.perf_counter()
     result = scan(args.split, settings=settings)
     seconds = time.perf_counter() - started
@@ -78,7 +80,9 @@ def main() -> None:
     }
     RESULTS.mkdir(exist_ok=True)
     name = args.split.name
-    (RESULTS / f"scan_pan_{name}.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    (RESULTS / f"scan_pan_{name}{args.suffix}.json").write_text(
+        json.dumps(report, indent=1) + "\n", encoding="utf-8"
+    )
     print(
         "| sub-corpus | plagdet | precision | recall | granularity | pairs found |\n|---|---|---|---|---|---|"
     )
