@@ -229,7 +229,7 @@ def features(
     grams = character_containment(
         [" ".join(a.forms) for a, _ in pairs], [" ".join(b.forms) for _, b in pairs]
     )
-    vocabulary = list({word for pair in pairs for wording in pair for word in wording.forms})
+    vocabulary = list(dict.fromkeys(word for pair in pairs for wording in pair for word in wording.forms))
     idf = dict(zip(vocabulary, term_idf(vocabulary, idf_model).tolist(), strict=True))
     rows = [_row(a, b, idf) for a, b in pairs]
     return np.column_stack(
