@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -229,11 +230,33 @@ IndexOption = Annotated[
 ]
 
 
-def _open_index(location: str, create: bool, settings: Settings | None = None):
+@contextmanager
+def _bars_when_reported(disabled: bool = False) -> Iterator[Callable[[str, int, int], None]]:
+    """A library progress callback whose bars appear with its first report (most calls report nothing, and
+    an idle bar display still writes to the terminal)."""
+    shown: list[Progress] = []
+    bars: list[Callable[[str, int, int], None]] = []
+
+    def report(stage: str, done: int, total: int) -> None:
+        if not shown:
+            shown.append(_progress(disabled))
+            shown[0].start()
+            bars.append(_by_stage(shown[0]))
+        bars[0](stage, done, total)
+
+    try:
+        yield report
+    finally:
+        if shown:
+            shown[0].stop()
+
+
+def _open_index(location: str, create: bool, settings: Settings | None = None, quiet: bool = False):
     from dedup.index import open_index
 
     try:
-        return open_index(location, settings, create=create)
+        with _bars_when_reported(disabled=quiet) as report:  # an older index is converted when opened
+            return open_index(location, settings, create=create, progress=report)
     except DedupError as error:
         _fail(error)
 
@@ -257,7 +280,7 @@ def index_add(
     from dedup.scan import read_all
 
     settings = _settings(config)
-    with _open_index(index, True, settings) as store, _progress(disabled=quiet) as progress:
+    with _open_index(index, True, settings, quiet) as store, _progress(disabled=quiet) as progress:
         articles, skipped = read_all(paths, max_bytes=max_bytes)
         task = progress.add_task("indexing", total=len(articles))
         result = store.add(progress.track(articles, task_id=task))

@@ -32,6 +32,7 @@ from dedup.articles import Article
 from dedup.candidates import band_keys
 from dedup.errors import DedupError
 from dedup.model import Comparison
+from dedup.parallel import Progress
 from dedup.scan import block_keys, lsh_bands, signature_scheme, windows_of
 from dedup.settings import Settings
 from dedup.signatures import Windows
@@ -44,6 +45,8 @@ __all__ = [
     "AddResult",
     "FORMAT",
     "open_index",
+    "CONVERTING",
+    "report_conversion",
     "signature_meta",
     "index_keys",
     "stored_block_keys",
@@ -121,6 +124,12 @@ def check_meta(
                 f"{where} was built with {key} = {stored.get(key)}, but these settings give {value}; "
                 "use the settings it was built with, or build a new index"
             )
+
+
+def report_conversion(progress: Progress | None, done: int, total: int) -> None:
+    """Tell ``progress`` how far a conversion is, every 100 articles and at the end."""
+    if progress and (done % 100 == 0 or done == total):
+        progress(CONVERTING, done, total)
 
 
 def with_block_candidates(
@@ -223,15 +232,23 @@ class ArticleIndex(ABC):
         return found[:top]
 
 
+CONVERTING = "converting the index to the current format"  # the progress stage of a conversion
+
+
 def open_index(
-    location: str | Path, settings: Settings | None = None, *, create: bool = True
+    location: str | Path,
+    settings: Settings | None = None,
+    *,
+    create: bool = True,
+    progress: Progress | None = None,
 ) -> ArticleIndex:
-    """The index at ``location``: ``redis://host:port/db`` (the ``redis`` extra) or a SQLite file path."""
+    """The index at ``location``: ``redis://host:port/db`` (the ``redis`` extra) or a SQLite file path.
+    An index written by an older dedup is converted first, reported to ``progress`` as :data:`CONVERTING`."""
     if str(location).startswith(("redis://", "rediss://", "unix://")):
         from dedup.redis_index import RedisIndex
 
-        return RedisIndex(str(location), settings, create=create)
-    return Index(location, settings, create=create)
+        return RedisIndex(str(location), settings, create=create, progress=progress)
+    return Index(location, settings, create=create, progress=progress)
 
 
 _SCHEMA = """
@@ -269,9 +286,17 @@ UPDATE meta SET value = '{format}' WHERE key = 'format';
 class Index(ArticleIndex):
     """An index of articles in one SQLite file."""
 
-    def __init__(self, path: str | Path, settings: Settings | None = None, *, create: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        settings: Settings | None = None,
+        *,
+        create: bool = True,
+        progress: Progress | None = None,
+    ) -> None:
         self.path = Path(path)
         self.settings = settings or Settings()
+        self._progress = progress
         if not create and not self.path.exists():
             raise IndexError_(
                 f"{self.path}: no such index; create one with: dedup index add ARTICLES --index {path}"
@@ -336,11 +361,13 @@ class Index(ArticleIndex):
         check_meta(str(self.path), stored, self.settings, keys=("signature_scheme", "lsh"))
         with self._write():
             if self._stored_format() == "dedup-index/3":  # another client may have converted it meanwhile
-                for num, text in self.db.execute("SELECT num, text FROM articles").fetchall():
+                stored_articles = self.db.execute("SELECT num, text FROM articles").fetchall()
+                for done, (num, text) in enumerate(stored_articles, 1):
                     self.db.executemany(
                         "INSERT OR IGNORE INTO buckets VALUES (?, ?)",
                         ((k, num) for k in stored_block_keys(windows_of(text, self.settings), self.settings)),
                     )
+                    report_conversion(self._progress, done, len(stored_articles))
                 self.db.executemany(
                     "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                     [(key, signature_meta(self.settings)[key]) for key in ("format", "blocks")],

@@ -40,11 +40,13 @@ from dedup.index import (
     IndexError_,
     IndexStats,
     check_meta,
+    report_conversion,
     signature_meta,
     stored_block_keys,
     versions,
     with_block_candidates,
 )
+from dedup.parallel import Progress
 from dedup.scan import lsh_bands, signature_scheme, windows_of
 from dedup.settings import Settings
 from dedup.signatures import Windows
@@ -59,7 +61,14 @@ _SEPARATOR = b"\x1f"
 class RedisIndex(ArticleIndex):
     """An index of articles in one Redis database."""
 
-    def __init__(self, url: str, settings: Settings | None = None, *, create: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        settings: Settings | None = None,
+        *,
+        create: bool = True,
+        progress: Progress | None = None,
+    ) -> None:
         try:
             import redis
             from datasketch import LeanMinHash, MinHashLSH
@@ -83,7 +92,7 @@ class RedisIndex(ArticleIndex):
             if stored.get("format") == "dedup-index/2":
                 stored = self._migrate_from_2(stored)
             if stored.get("format") == "dedup-index/3":
-                stored = self._migrate_from_3(stored)
+                stored = self._migrate_from_3(stored, progress)
             check_meta(url, stored, self.settings)
         self.bands, self.rows = lsh_bands(self.settings)
         self.seed = signature_scheme(self.settings).seed
@@ -111,11 +120,13 @@ class RedisIndex(ArticleIndex):
             pipe.execute()
         return {**stored, "format": "dedup-index/3"}
 
-    def _migrate_from_3(self, stored: dict[str, str]) -> dict[str, str]:
+    def _migrate_from_3(self, stored: dict[str, str], progress: Progress | None) -> dict[str, str]:
         """Add the block keys of every stored article to an index of format 3 (windows only), once its
         signatures are known to be these settings' own."""
         check_meta(self.url, stored, self.settings, keys=("signature_scheme", "lsh"))
-        for member in self.db.smembers(_PREFIX + "ids"):
+        members = self.db.smembers(_PREFIX + "ids")
+        for done, member in enumerate(members, 1):
+            report_conversion(progress, done, len(members))
             text = self.db.hget(_PREFIX + "article:" + member.decode(), "text")
             if text is not None:
                 with self.db.pipeline(transaction=True) as pipe:

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from dedup.articles import Article, read_article
 from dedup.cli import app
-from dedup.index import BLOCK_TAG, Index, IndexError_, signature_meta
+from dedup.index import BLOCK_TAG, CONVERTING, Index, IndexError_, signature_meta
 from dedup.scan import sign
 from dedup.settings import Settings
 
@@ -163,7 +163,12 @@ def test_an_index_of_format_3_gets_the_block_keys_of_its_articles_when_opened(tm
         old.db.execute("DELETE FROM buckets WHERE key >= ?", (BLOCK_TAG,))  # what format 3 held
         old.db.execute("DELETE FROM meta WHERE key = 'blocks'")
         old.db.execute("UPDATE meta SET value = 'dedup-index/3' WHERE key = 'format'")
-    with Index(tmp_path / "old.sqlite") as migrated, Index(tmp_path / "new.sqlite") as fresh:
+    reports = []
+    with (
+        Index(tmp_path / "old.sqlite", progress=lambda *report: reports.append(report)) as migrated,
+        Index(tmp_path / "new.sqlite") as fresh,
+    ):
+        assert reports[-1] == (CONVERTING, 6, 6)
         assert migrated.stats().meta == fresh.stats().meta
         rows = "SELECT key, num FROM buckets ORDER BY key, num"
         assert migrated.db.execute(rows).fetchall() == fresh.db.execute(rows).fetchall()
@@ -252,3 +257,18 @@ def test_index_and_query_commands(tmp_path):
 def test_query_on_a_missing_index_is_exit_code_2(tmp_path):
     result = runner.invoke(app, ["query", str(SEED_A), "--index", str(tmp_path / "none.sqlite")])
     assert result.exit_code == 2 and "no such index" in result.stderr
+
+
+def test_index_stats_converts_an_older_index_and_says_nothing_else_on_stderr(tmp_path):
+    path = tmp_path / "old.sqlite"
+    with Index(path) as index:
+        index.add(_articles(3))
+    db = sqlite3.connect(path)
+    db.execute("DELETE FROM buckets WHERE key >= ?", (BLOCK_TAG,))
+    db.execute("UPDATE meta SET value = 'dedup-index/3' WHERE key = 'format'")
+    db.commit()
+    db.close()
+    converted = runner.invoke(app, ["index", "stats", "--index", str(path)])
+    assert converted.exit_code == 0 and "format: dedup-index/4" in converted.stdout
+    again = runner.invoke(app, ["index", "stats", "--index", str(path)])
+    assert again.exit_code == 0 and again.stderr == ""

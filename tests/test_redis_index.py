@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from dedup.articles import Article, read_article
 from dedup.cli import app
-from dedup.index import FORMAT, Index, IndexError_, open_index
+from dedup.index import CONVERTING, FORMAT, Index, IndexError_, open_index
 from dedup.redis_index import throwaway_server
 from dedup.settings import Settings
 
@@ -212,8 +212,13 @@ def test_a_redis_index_of_format_3_gets_the_block_keys_of_its_articles_when_open
         client.hdel(f"dedup:article:{item.id}", "blocks")
     client.hdel("dedup:meta", "blocks")
     client.hset("dedup:meta", "format", "dedup-index/3")
-    with open_index(redis_url) as index, Index(tmp_path / "i.sqlite") as local:
+    reports = []
+    with (
+        open_index(redis_url, progress=lambda *report: reports.append(report)) as index,
+        Index(tmp_path / "i.sqlite") as local,
+    ):
         local.add(corpus)
+        assert reports[-1] == (CONVERTING, len(corpus), len(corpus))
         assert index.stats().meta["format"] == FORMAT
         assert {key: client.smembers(key) for key in client.scan_iter("dedup:block:*")} == expected
         assert [index.candidates(p, 50) for p in corpus] == [local.candidates(p, 50) for p in corpus]
