@@ -438,10 +438,14 @@ def _boilerplate(
     flagged = np.flatnonzero(flags_all)
     if not len(flagged):
         return {}
-    documents, firsts = np.unique(block_docs[flagged], return_index=True)
+    # one span per run of adjacent flagged blocks of a document: a footer, not its pieces
+    new_run = np.r_[True, (np.diff(flagged) != 1) | (np.diff(block_docs[flagged]) != 0)]
+    firsts, lasts = flagged[new_run], flagged[np.r_[new_run[1:], True]]
+    run_spans = np.stack([spans[firsts, 0], spans[lasts, 1]], axis=1)
+    documents, starts = np.unique(block_docs[firsts], return_index=True)
     boilerplate: dict[str, list[tuple[int, int]]] = {}
-    for document, blocks in zip(documents.tolist(), np.split(flagged, firsts[1:]), strict=True):
-        boilerplate[signed[document].article.id] = [tuple(span) for span in spans[blocks].tolist()]
+    for document, runs in zip(documents.tolist(), np.split(run_spans, starts[1:]), strict=True):
+        boilerplate[signed[document].article.id] = [tuple(span) for span in runs.tolist()]
     return boilerplate
 
 
