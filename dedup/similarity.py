@@ -135,21 +135,29 @@ class SentenceRows:
         """The L2 norm of every row (1, or 0 for a row without features)."""
         return np.sqrt(np.bincount(self.rows, weights=self.weights**2, minlength=self.n_rows))
 
-    def restricted(self, shared: np.ndarray, count: int, selected: np.ndarray | None = None):
-        """A CSR matrix of the ``selected`` rows (all when None) over ``count`` shared columns; ``shared``
-        gives, for each of this text's ``used`` columns, its number among them or -1."""
+    def on_columns(self, used: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The entries in the columns ``self.used[used]``: their rows, the number of their column within
+        ``used``, and their weights (in entry order)."""
+        shared = np.full(len(self.used), -1)
+        shared[used] = np.arange(len(used))
+        column = shared[self.local]
+        keep = np.flatnonzero(column >= 0)
+        return self.rows[keep], column[keep], self.weights[keep]
+
+    def restricted(self, used: np.ndarray, selected: np.ndarray | None = None):
+        """A CSR matrix of the ``selected`` rows (all when None) over the columns ``self.used[used]``."""
         from scipy import sparse
 
-        position = shared[self.local]
-        keep = position >= 0
-        rows, n_rows = self.rows, self.n_rows
+        rows, columns, weights = self.on_columns(used)
+        n_rows = self.n_rows
         if selected is not None:
             numbering = np.full(self.n_rows, -1)
             numbering[selected] = np.arange(len(selected))
             rows, n_rows = numbering[rows], len(selected)
-            keep &= rows >= 0
-        indptr = np.searchsorted(rows[keep], np.arange(n_rows + 1))
-        return sparse.csr_matrix((self.weights[keep], position[keep], indptr), shape=(n_rows, count))
+            keep = rows >= 0
+            rows, columns, weights = rows[keep], columns[keep], weights[keep]
+        indptr = np.searchsorted(rows, np.arange(n_rows + 1))
+        return sparse.csr_matrix((weights, columns, indptr), shape=(n_rows, len(used)))
 
 
 class SentenceVectors:
@@ -345,12 +353,7 @@ def _dot(
         return np.zeros(
             (x.n_rows if x_rows is None else len(x_rows), y.n_rows if y_rows is None else len(y_rows))
         )
-    matrices = []
-    for side, used, selected in ((x, in_x, x_rows), (y, in_y, y_rows)):
-        shared = np.full(len(side.used), -1)
-        shared[used] = np.arange(len(used))
-        matrices.append(side.restricted(shared, len(used), selected))
-    return (matrices[0] @ matrices[1].T).toarray()
+    return (x.restricted(in_x, x_rows) @ y.restricted(in_y, y_rows).T).toarray()
 
 
 def _joined_dot(x: SentenceRows, y: SentenceRows) -> np.ndarray:
@@ -361,14 +364,8 @@ def _joined_dot(x: SentenceRows, y: SentenceRows) -> np.ndarray:
     in_x, in_y = _common(x.used, y.used)
     if not len(in_x):
         return np.zeros((x.n_rows, y.n_rows))
-    sides = []
-    for side, used in ((x, in_x), (y, in_y)):
-        shared = np.full(len(side.used), -1)
-        shared[used] = np.arange(len(used))
-        column = shared[side.local]
-        keep = np.flatnonzero(column >= 0)
-        sides.append((side.rows[keep], column[keep], side.weights[keep]))
-    (rows_x, columns_x, weights_x), (rows_y, columns_y, weights_y) = sides
+    rows_x, columns_x, weights_x = x.on_columns(in_x)
+    rows_y, columns_y, weights_y = y.on_columns(in_y)
     by_column = np.argsort(columns_y, kind="stable")
     rows_y, weights_y = rows_y[by_column], weights_y[by_column]
     per_column = np.bincount(columns_y, minlength=len(in_x))
