@@ -309,16 +309,10 @@ def shared_block_pairs(
     keep = words >= min_words
     packed = np.sort(pack_entries(block_keys[keep, None], block_docs[keep]))
     packed = packed[_run_starts(packed)]  # one entry per (block, document)
-    keys, docs = packed >> np.uint64(DOC_BITS), (packed & np.uint64((1 << DOC_BITS) - 1)).astype(np.int64)
-    starts = _run_starts(keys)
-    sizes = np.diff(np.r_[starts, len(keys)])
-    codes = []
-    for size in np.unique(sizes[(sizes >= 2) & (sizes <= max_docs)]).tolist():
-        members = docs[starts[sizes == size][:, None] + np.arange(size)]  # each row ascending
-        left, right = np.triu_indices(size, k=1)
-        codes.append((members[:, left] * _PAIR_BASE + members[:, right]).ravel())
-    unique = np.unique(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
-    return np.stack([unique // _PAIR_BASE, unique % _PAIR_BASE], axis=1)
+    sizes = np.diff(np.r_[_run_starts(packed >> np.uint64(DOC_BITS)), len(packed)])
+    # only blocks in 2 to max_docs documents are counted: none is crowded (a star), and most are alone
+    shared = np.repeat((sizes >= 2) & (sizes <= max_docs), sizes)
+    return candidates_of_packed(packed[shared], max_bucket_docs=max_docs, min_shared=1).pairs
 
 
 _PAIR_BASE = np.int64(2**31)
