@@ -363,9 +363,8 @@ class Index(ArticleIndex):
             if self._stored_format() == "dedup-index/3":  # another client may have converted it meanwhile
                 stored_articles = self.db.execute("SELECT num, text FROM articles").fetchall()
                 for done, (num, text) in enumerate(stored_articles, 1):
-                    self.db.executemany(
-                        "INSERT OR IGNORE INTO buckets VALUES (?, ?)",
-                        ((k, num) for k in stored_block_keys(windows_of(text, self.settings), self.settings)),
+                    self._insert_buckets(
+                        num, stored_block_keys(windows_of(text, self.settings), self.settings)
                     )
                     report_conversion(self._progress, done, len(stored_articles))
                 self.db.executemany(
@@ -398,6 +397,9 @@ class Index(ArticleIndex):
         windows, blocks = index_keys(text, self.settings)
         return windows + blocks
 
+    def _insert_buckets(self, num: int, keys: list[int]) -> None:
+        self.db.executemany("INSERT OR IGNORE INTO buckets VALUES (?, ?)", ((k, num) for k in keys))
+
     def _delete_buckets(self, num: int, text: str) -> None:
         self.db.executemany(
             "DELETE FROM buckets WHERE key = ? AND num = ?", ((k, num) for k in self._keys(text))
@@ -427,9 +429,7 @@ class Index(ArticleIndex):
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (article.id, *fields),
                     ).lastrowid
-                self.db.executemany(
-                    "INSERT OR IGNORE INTO buckets VALUES (?, ?)", ((k, num) for k in article_keys)
-                )
+                self._insert_buckets(num, article_keys)
 
     def remove(self, article_id: str) -> bool:
         with self._write():

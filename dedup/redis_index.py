@@ -130,14 +130,16 @@ class RedisIndex(ArticleIndex):
             text = self.db.hget(_PREFIX + "article:" + member.decode(), "text")
             if text is not None:
                 with self.db.pipeline(transaction=True) as pipe:
-                    self._add_blocks(pipe, member.decode(), text.decode())
+                    blocks = stored_block_keys(windows_of(text.decode(), self.settings), self.settings)
+                    self._add_blocks(pipe, member.decode(), blocks)
                     pipe.execute()
         added = {key: signature_meta(self.settings)[key] for key in ("format", "blocks")}
         self.db.hset(_PREFIX + "meta", mapping=added)
         return {**stored, **added}
 
-    def _add_blocks(self, pipe, article_id: str, text: str) -> None:
-        blocks = stored_block_keys(windows_of(text, self.settings), self.settings)
+    @staticmethod
+    def _add_blocks(pipe, article_id: str, blocks: list[int]) -> None:
+        """Queue the article into the sets of its blocks, and their list into its record (for removal)."""
         for key in blocks:
             pipe.sadd(f"{_PREFIX}block:{key}", article_id)
         pipe.hset(_PREFIX + "article:" + article_id, "blocks", np.asarray(blocks, dtype="<i8").tobytes())
@@ -185,18 +187,15 @@ class RedisIndex(ArticleIndex):
         with self.db.pipeline(transaction=True) as pipe:
             for (article, digest, _), found, number in zip(batch, windows, numbers, strict=True):
                 rows = found.signatures
-                blocks = stored_block_keys(found, self.settings)
                 pipe.hsetnx(_PREFIX + "order", article.id, number)  # a replaced article keeps its place
                 buckets = self._bucket_count(rows)
                 record = {
                     "sha256": digest, "windows": len(rows), "buckets": buckets,
                     "signatures": rows.astype("<u4").tobytes(),
-                    "blocks": np.asarray(blocks, dtype="<i8").tobytes(),
                     **{name: getattr(article, name) for name in _FIELDS if getattr(article, name) is not None},
                 }  # fmt: skip
                 pipe.hset(_PREFIX + "article:" + article.id, mapping=record)
-                for key in blocks:
-                    pipe.sadd(f"{_PREFIX}block:{key}", article.id)
+                self._add_blocks(pipe, article.id, stored_block_keys(found, self.settings))
                 pipe.sadd(_PREFIX + "ids", article.id)
                 pipe.incrby(_PREFIX + "buckets", buckets)
             pipe.hdel(_PREFIX + "adding", *(article.id for article, _, _ in batch))
