@@ -234,21 +234,22 @@ IndexOption = Annotated[
 def _bars_when_reported(disabled: bool = False) -> Iterator[Callable[[str, int, int], None]]:
     """A library progress callback whose bars appear with its first report (most calls report nothing, and
     an idle bar display still writes to the terminal)."""
-    shown: list[Progress] = []
-    bars: list[Callable[[str, int, int], None]] = []
+    bars: Progress | None = None
+    by_stage: Callable[[str, int, int], None] | None = None
 
     def report(stage: str, done: int, total: int) -> None:
-        if not shown:
-            shown.append(_progress(disabled))
-            shown[0].start()
-            bars.append(_by_stage(shown[0]))
-        bars[0](stage, done, total)
+        nonlocal bars, by_stage
+        if by_stage is None:
+            bars = _progress(disabled)
+            bars.start()
+            by_stage = _by_stage(bars)
+        by_stage(stage, done, total)
 
     try:
         yield report
     finally:
-        if shown:
-            shown[0].stop()
+        if bars is not None:
+            bars.stop()
 
 
 def _open_index(location: str, create: bool, settings: Settings | None = None, quiet: bool = False):
