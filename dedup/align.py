@@ -279,8 +279,9 @@ def _one_partner(spans: list[Scored]) -> list[Scored]:
 def _known_cosines(
     a: PreparedText, b: PreparedText, spans: Sequence[Span], cosines: SentenceCosines
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The word and character cosines of the spans that are one whole sentence on each side, as computed
-    for the sentence matrices; NaN for the other spans."""
+    """The word and character cosines known without vectorising the spans: 1 where both sides are the same
+    words (the same vector), as computed for the sentence matrices where a span is one whole sentence on
+    each side; NaN for the other spans."""
     sentence_a = {(s.first, s.last): i for i, s in enumerate(a.sentences)}
     sentence_b = {(s.first, s.last): j for j, s in enumerate(b.sentences)}
     words, chars = np.full(len(spans), np.nan), np.full(len(spans), np.nan)
@@ -288,6 +289,8 @@ def _known_cosines(
         i, j = sentence_a.get(span[:2]), sentence_b.get(span[2:])
         if i is not None and j is not None:
             words[k], chars[k] = cosines.words[i, j], cosines.chars[i, j]
+        elif a.forms[span[0] : span[1]] == b.forms[span[2] : span[3]]:
+            words[k] = chars[k] = 1.0
     return words, chars
 
 

@@ -127,6 +127,14 @@ def test_paired_cosines_compute_only_what_is_not_known():
     assert np.isnan(known[0][1])  # the caller's arrays are left alone
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=300))
+def test_the_same_words_have_cosines_of_one_to_the_reported_precision(tokens):
+    # why the aligner scores a passage whose two sides are the same words 1.0 without vectorising them
+    words, chars = paired_cosines([tokens], [list(tokens)], default_idf())
+    assert round(min(words[0], 1.0), 4) == round(min(chars[0], 1.0), 4) == 1.0
+
+
 @settings(max_examples=60, deadline=None)
 @given(token_lists, token_lists)
 def test_joined_dot_products_equal_the_sparse_product_bit_for_bit(first, second):
