@@ -105,35 +105,37 @@ def _gram_containment(symbols: np.ndarray, lengths: np.ndarray, sizes: Sequence[
     ``2 * count`` sequences of non-negative integer symbols laid end to end (``lengths`` each), as (min, max)
     per n: shape ``(count, 2 * len(sizes))``.
 
-    Exact, without hashing: the code of the n-gram at position ``p`` of pair ``i`` is ``i`` followed by its
-    ``n`` symbols as digits of base ``B`` (symbols + 1). When codes would grow past 62 bits they are
-    renumbered by rank, which keeps equal grams equal. One sort per ``n`` then brings each gram's
-    occurrences in both sequences together.
+    Exact, without hashing: the code of the n-gram at position ``p`` is its ``n`` symbols as digits of base
+    ``B`` (symbols + 1); its key appends the pair ``i`` (base ``count``) and the side (base 2). When codes
+    would grow past 62 bits they are renumbered by rank, which keeps equal grams equal. One sort of the keys
+    per ``n`` then brings each gram's occurrences in a pair's two sequences together.
     """
     count = len(lengths) // 2
     if not count or not lengths.sum():
         return np.zeros((count, 2 * len(sizes)))
     sequence_of = np.repeat(np.arange(len(lengths)), lengths)
-    pair, in_second = sequence_of % count, sequence_of >= count
+    pair_side = (sequence_of % count) * 2 + (sequence_of >= count)
     room = np.repeat(np.cumsum(lengths), lengths) - np.arange(len(symbols))  # symbols left in its sequence
     base = int(symbols.max()) + 2
+    limit = ((1 << 62) - 2 * count) // (2 * count * base)  # a code below it keeps the next key in 63 bits
     digits = np.r_[symbols + 1, np.zeros(max(sizes), dtype=np.int64)]
-    codes, columns = pair.copy(), []
+    codes, columns = np.zeros(len(symbols), dtype=np.int64), []
     for n in range(1, max(sizes) + 1):
-        if int(codes.max()) >= (1 << 62) // base:
+        if int(codes.max()) >= limit:
             codes = np.unique(codes, return_inverse=True)[1]
         codes = codes * base + digits[n - 1 : n - 1 + len(symbols)]
         if n not in sizes:
             continue
         whole = room >= n
-        keys = codes[whole] * 2 + in_second[whole]
-        order = np.argsort(keys)
-        keys, pairs = keys[order], pair[whole][order]
-        distinct = np.diff(keys, prepend=-1) != 0
-        keys, pairs = keys[distinct], pairs[distinct]
-        set_sizes = [np.bincount(pairs[(keys & 1) == side], minlength=count) for side in (0, 1)]
-        shared = np.bincount(pairs[1:][(keys[1:] >> 1) == (keys[:-1] >> 1)], minlength=count)
-        one_way, other_way = (shared / np.maximum(size, 1) for size in set_sizes)
+        keys = np.sort(codes[whole] * (2 * count) + pair_side[whole])
+        first = np.ones(len(keys), dtype=bool)
+        first[1:] = keys[1:] != keys[:-1]
+        keys = keys[first]  # each gram once per sequence
+        pairs = (keys >> 1) % count
+        set_sizes = np.bincount(pairs * 2 + (keys & 1), minlength=2 * count).reshape(count, 2)
+        grams = keys >> 1
+        shared = np.bincount(pairs[1:][grams[1:] == grams[:-1]], minlength=count)
+        one_way, other_way = (shared / np.maximum(set_sizes[:, side], 1) for side in (0, 1))
         columns += [np.minimum(one_way, other_way), np.maximum(one_way, other_way)]
     return np.column_stack(columns)
 
