@@ -102,6 +102,16 @@ def _run_starts(values: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
 
 
+def _frequent(values: np.ndarray, minimum: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values that occur at least ``minimum`` times in sorted ``values``, and how often: such a
+    value equals the one ``minimum - 1`` places on, so only those few values are counted, by binary search."""
+    reach = max(minimum, 1) - 1
+    head = values[: max(len(values) - reach, 0)]
+    frequent = head[values[reach:] == head]
+    frequent = frequent[_run_starts(frequent)]
+    return frequent, np.searchsorted(values, frequent, "right") - np.searchsorted(values, frequent, "left")
+
+
 def pack_entries(keys: np.ndarray, window_docs: np.ndarray) -> np.ndarray:
     """Every ``(window, band)`` entry as one 64-bit word: its bucket key above, its document below."""
     if len(window_docs) and int(window_docs.max()) >= 1 << DOC_BITS:
@@ -213,11 +223,9 @@ def candidates_of_packed(packed: np.ndarray, *, max_bucket_docs: int, min_shared
             counted[filled : filled + len(codes)] = codes
             filled += len(codes)
         counted.sort()
-        boundaries = _run_starts(counted)
-        counts = np.diff(np.r_[boundaries, len(counted)])
-        keep = counts >= min_shared
-        found_codes.append(counted[boundaries[keep]])
-        found_counts.append(counts[keep])
+        codes, counts = _frequent(counted, min_shared)
+        found_codes.append(codes)
+        found_counts.append(counts)
     codes = np.concatenate(found_codes) if found_codes else np.zeros(0, dtype=np.int64)
     shared = np.concatenate(found_counts).astype(np.int64) if found_counts else np.zeros(0, dtype=np.int64)
     return Candidates(np.stack([codes // _PAIR_BASE, codes % _PAIR_BASE], axis=1).astype(np.int64), shared)

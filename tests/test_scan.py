@@ -295,9 +295,9 @@ def test_candidate_pairs_equal_the_definition(windows, max_bucket_docs, min_shar
                 pairs = [(min(members), j) for j in members if j != min(members)]
             for pair in pairs:
                 shared[pair] = shared.get(pair, 0) + 1
-    expected = sorted(pair for pair, count in shared.items() if count >= min_shared)
+    expected = sorted((pair, count) for pair, count in shared.items() if count >= min_shared)
     found = candidate_pairs(keys, docs, max_bucket_docs=max_bucket_docs, min_shared=min_shared)
-    assert [tuple(p) for p in found.pairs.tolist()] == expected
+    assert list(zip(map(tuple, found.pairs.tolist()), found.shared.tolist(), strict=True)) == expected
 
 
 @settings(max_examples=100, deadline=None)
