@@ -12,6 +12,7 @@ canonical name to the spellings that denote it).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -51,39 +52,48 @@ def _canonical(agencies: Mapping[str, Sequence[str]], spelling: str) -> str | No
     return None
 
 
-def _patterns(
-    agencies: Mapping[str, Sequence[str]],
-) -> list[tuple[str, str, re.Pattern[str], tuple[str, ...]]]:
-    """``(kind, how, pattern, hints)``: a match holds one of the ``hints`` (lower case), so a text without
-    any is not searched (most articles carry no photo credit). Hints of case-insensitive patterns avoid
-    ``i``: ``İ`` matches it but lowers to two characters."""
-    agency = _alternation(agencies)
+Hints = tuple[tuple[str, ...], ...]
+
+
+def _patterns(agencies: Mapping[str, Sequence[str]]) -> list[tuple[str, str, re.Pattern[str], Hints]]:
+    """``(kind, how, pattern, hints)``: a match holds one hint (lower case) of every group of ``hints``, so
+    a text without is not searched (most articles carry no photo credit). Hints of case-insensitive
+    patterns avoid ``i``: ``İ`` matches it but lowers to two characters."""
+    return _compiled(tuple((name, tuple(spellings)) for name, spellings in agencies.items()))
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled(
+    agencies: tuple[tuple[str, tuple[str, ...]], ...],
+) -> list[tuple[str, str, re.Pattern[str], Hints]]:
+    """:func:`_patterns`, compiled once per list of agencies."""
+    agency = _alternation(dict(agencies))
     city = r"[A-Z][A-Za-z .'-]{1,40}"
     return [
         (
             "text",
             "dateline",
             re.compile(rf"(?m)^\s*{city}(?:,[^()\n]{{0,40}})?\s*\((?P<who>{agency})\)\s*[-–—]"),
-            ("(",),
+            (("(",),),
         ),
-        ("text", "dateline", re.compile(rf"(?m)^\s*(?P<who>{agency}),\s*{city}\s*$"), (",",)),
+        ("text", "dateline", re.compile(rf"(?m)^\s*(?P<who>{agency}),\s*{city}\s*$"), ((",",),)),
         (
             "text",
             "additional reporting",
             re.compile(rf"(?i)additional reporting by\s+(?P<who>{agency})\b"),
-            ("report",),
+            (("report",),),
         ),
         (
             "text",
             "byline",
             re.compile(rf"(?m)^\s*By [^\n]{{1,60}}?[(,|]\s*(?P<who>{agency})\)?\s*$"),
-            ("by ",),
+            (("by ",),),
         ),
         (
             "photo",
             "photo credit",
             re.compile(rf"(?i)\b(?:photo|picture|image|file photo)\s*(?:by)?\s*:\s*(?P<who>{agency})\b"),
-            ("photo", "cture", "mage"),
+            (("photo", "cture", "mage"), (":",)),
         ),
         (
             "photo",
@@ -93,7 +103,7 @@ def _patterns(
                 rf"\b(?=[A-Za-z]+ PHOTO\b)(?P<who>{agency}) PHOTO\b"
                 rf"|\b(?=[A-Z]+/)(?P<who2>{agency.upper()})/[A-Z][a-z]+"
             ),
-            ("photo", "/"),
+            (("photo", "/"),),
         ),
     ]
 
@@ -107,7 +117,7 @@ def credits(text: str, agencies: Mapping[str, Sequence[str]] = AGENCIES) -> list
     found: list[Credit] = []
     lowered = text.lower()
     for kind, how, pattern, hints in _patterns(agencies):
-        if not any(hint in lowered for hint in hints):
+        if not all(any(hint in lowered for hint in group) for group in hints):
             continue
         for match in pattern.finditer(text):
             group = "who" if match.group("who") else "who2"
