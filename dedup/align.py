@@ -40,8 +40,8 @@ from dedup.similarity import (
     SentenceCosines,
     SentenceVectors,
     default_idf,
-    paired_similarity,
     sentence_cosines,
+    span_cosines,
     vectorize,
 )
 from dedup.text import Sentence, Tokens, normalize, split_sentences, tokenize
@@ -298,10 +298,10 @@ def _similarities(
     a: PreparedText, b: PreparedText, spans: Sequence[Span], cosines: SentenceCosines
 ) -> np.ndarray:
     """TF-IDF similarity of the two sides of each span."""
-    sides_a = [a.forms[s[0] : s[1]] for s in spans]
-    sides_b = [b.forms[s[2] : s[3]] for s in spans]
+    ranges = np.array(spans, dtype=np.int64).reshape(-1, 4)
     known = _known_cosines(a, b, spans, cosines)
-    return np.minimum(paired_similarity(sides_a, sides_b, a.idf_model, known), 1.0)
+    words, chars = span_cosines(a.vectors, ranges[:, :2], b.vectors, ranges[:, 2:], known)
+    return np.minimum((words + chars) / 2.0, 1.0)
 
 
 def _rewrite_probabilities(

@@ -38,6 +38,7 @@ __all__ = [
     "similarity_matrix",
     "paired_cosines",
     "paired_similarity",
+    "span_cosines",
     "default_idf",
     "term_idf",
 ]
@@ -163,10 +164,20 @@ class SentenceRows:
 class SentenceVectors:
     """Word and character TF-IDF rows, one per sentence, and the CRC-32 of every token of the sentences in
     order (the values of :func:`dedup.signatures.feature_hashes`, known from the term table: exact matching
-    builds its n-grams from them without another pass over the words)."""
+    builds its n-grams from them without another pass over the words). ``numbers`` are the tokens' numbers
+    in ``terms`` (the term table as it was; a later clearing leaves it alone): any run of tokens can be
+    vectorised without looking its words up again (:func:`span_cosines`)."""
 
-    def __init__(self, words: SentenceRows, chars: SentenceRows, token_hashes: np.ndarray) -> None:
+    def __init__(
+        self,
+        words: SentenceRows,
+        chars: SentenceRows,
+        token_hashes: np.ndarray,
+        numbers: np.ndarray,
+        terms: _TermArrays,
+    ) -> None:
         self.words, self.chars, self.token_hashes = words, chars, token_hashes
+        self.numbers, self.terms = numbers, terms
 
 
 class _Buffer:
@@ -331,7 +342,7 @@ def vectorize(sentences: Sequence[Sequence[str]], idf_model: IdfModel) -> Senten
     words, chars = (
         SentenceRows(*_unit_keys(entries), len(sentences)) for entries in _entries(numbers, lengths, terms)
     )
-    return SentenceVectors(words, chars, terms.hashes[numbers].astype(np.uint32))
+    return SentenceVectors(words, chars, terms.hashes[numbers].astype(np.uint32), numbers, terms)
 
 
 def _common(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -448,17 +459,55 @@ def paired_cosines(
     """
     if len(first) != len(second):
         raise ValueError(f"paired token lists differ in number: {len(first)} and {len(second)}")
-    if known is not None:
-        words, chars = known[0].copy(), known[1].copy()
-        missing = np.flatnonzero(np.isnan(words) | np.isnan(chars))
-        if len(missing):
-            words[missing], chars[missing] = paired_cosines(
-                [first[i] for i in missing.tolist()], [second[i] for i in missing.tolist()], idf_model
-            )
-        return words, chars
-    words_a, chars_a = _entries(*_numbered(first, idf_model))
-    words_b, chars_b = _entries(*_numbered(second, idf_model))
-    return _paired_dot(words_a, words_b, len(first)), _paired_dot(chars_a, chars_b, len(first))
+
+    def computed(pairs: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        entries_a = _entries(*_numbered([first[i] for i in pairs], idf_model))
+        entries_b = _entries(*_numbered([second[i] for i in pairs], idf_model))
+        return _entry_cosines(entries_a, entries_b, len(pairs))
+
+    return _unless_known(len(first), known, computed)
+
+
+def span_cosines(
+    a: SentenceVectors,
+    a_spans: np.ndarray,
+    b: SentenceVectors,
+    b_spans: np.ndarray,
+    known: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`paired_cosines` of the token runs ``a_spans[i]`` of ``a`` and ``b_spans[i]`` of ``b`` (rows
+    ``(first, last)``, half-open, into the tokens the vectors were made of), from the tokens' term numbers."""
+
+    def computed(pairs: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        entries_a, entries_b = (_run_entries(v, spans[pairs]) for v, spans in ((a, a_spans), (b, b_spans)))
+        return _entry_cosines(entries_a, entries_b, len(pairs))
+
+    return _unless_known(len(a_spans), known, computed)
+
+
+def _run_entries(vectors: SentenceVectors, spans: np.ndarray) -> tuple[Entries, Entries]:
+    """:func:`_entries` of runs of the tokens of ``vectors``, one row per run."""
+    lengths = spans[:, 1] - spans[:, 0]
+    starts = np.cumsum(lengths) - lengths
+    positions = np.arange(int(lengths.sum())) + np.repeat(spans[:, 0] - starts, lengths)
+    return _entries(vectors.numbers[positions], lengths, vectors.terms)
+
+
+def _entry_cosines(a: tuple[Entries, Entries], b: tuple[Entries, Entries], n_rows: int):
+    """Word and character cosines of the rows of two sets of :func:`_entries`."""
+    return _paired_dot(a[0], b[0], n_rows), _paired_dot(a[1], b[1], n_rows)
+
+
+def _unless_known(count: int, known, computed) -> tuple[np.ndarray, np.ndarray]:
+    """Word and character cosines of ``count`` pairs: ``known`` ones (not NaN) as they are, the others
+    ``computed(pairs)``."""
+    if known is None:
+        return computed(list(range(count)))
+    words, chars = known[0].copy(), known[1].copy()
+    missing = np.flatnonzero(np.isnan(words) | np.isnan(chars)).tolist()
+    if missing:
+        words[missing], chars[missing] = computed(missing)
+    return words, chars
 
 
 def paired_similarity(

@@ -19,6 +19,7 @@ from dedup.similarity import (
     paired_cosines,
     sentence_cosines,
     similarity_matrix,
+    span_cosines,
     term_idf,
     vectorize,
 )
@@ -125,6 +126,24 @@ def test_paired_cosines_compute_only_what_is_not_known():
     assert (words[0], chars[0]) == (0.5, 0.25)  # taken as given
     assert (words[1], chars[1]) == (computed[0][1], computed[1][1])
     assert np.isnan(known[0][1])  # the caller's arrays are left alone
+
+
+@settings(max_examples=100, deadline=None)
+@given(token_lists, token_lists, st.data())
+def test_span_cosines_equal_the_paired_cosines_of_the_runs_words(first, second, data):
+    model = default_idf()
+    a, b = vectorize(first, model), vectorize(second, model)
+    tokens_a, tokens_b = [t for s in first for t in s], [t for s in second for t in s]
+
+    def runs(tokens):
+        ends = st.tuples(st.integers(0, len(tokens)), st.integers(0, len(tokens))).map(sorted)
+        return data.draw(st.lists(ends, min_size=3, max_size=3))
+
+    spans_a, spans_b = np.array(runs(tokens_a)), np.array(runs(tokens_b))
+    words, chars = span_cosines(a, spans_a, b, spans_b)
+    expected = paired_cosines([tokens_a[i:j] for i, j in spans_a], [tokens_b[i:j] for i, j in spans_b], model)
+    np.testing.assert_array_equal(words, expected[0])
+    np.testing.assert_array_equal(chars, expected[1])
 
 
 @settings(max_examples=100, deadline=None)
