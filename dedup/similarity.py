@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
+from itertools import repeat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -237,19 +238,17 @@ class _Terms:
         Thread-safe: the arrays returned are views that later additions or a clearing do not change.
         """
         with self._lock:
-            try:  # most batches hold known terms only: one pass
-                numbers = np.fromiter(
-                    map(self.numbers.__getitem__, tokens), dtype=np.int64, count=len(tokens)
-                )
-            except KeyError:
-                new = [t for t in dict.fromkeys(tokens) if t not in self.numbers]
+            numbers = np.fromiter(
+                map(self.numbers.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens)
+            )
+            unknown = np.flatnonzero(numbers < 0).tolist()
+            if unknown:  # a new term is rare, but most texts hold one: number only those tokens again
+                new = list(dict.fromkeys(tokens[i] for i in unknown))
                 if len(self.numbers) + len(new) > self.MAX_TERMS:
                     self.clear()
-                    new = list(dict.fromkeys(tokens))
+                    new, unknown = list(dict.fromkeys(tokens)), range(len(tokens))
                 self._add(new)
-                numbers = np.fromiter(
-                    map(self.numbers.__getitem__, tokens), dtype=np.int64, count=len(tokens)
-                )
+                numbers[unknown] = [self.numbers[tokens[i]] for i in unknown]
             arrays = _TermArrays(
                 len(self.numbers), self.hashes.values, self.idf.values, self.gram_starts.values,
                 self.gram_counts.values, self.grams.values,
@@ -265,8 +264,8 @@ class _Terms:
         counts = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
         self.gram_starts.extend(self.grams.size + np.cumsum(counts) - counts)
         self.gram_counts.extend(counts)
-        flat = [g for term_grams in grams for g in term_grams]
-        self.grams.extend(np.fromiter(map(_hash, flat), dtype=np.int64, count=len(flat)))
+        flat = [g.encode("utf-8") for term_grams in grams for g in term_grams]
+        self.grams.extend(np.fromiter(map(zlib.crc32, flat), dtype=np.int64, count=len(flat)) & (_DIM - 1))
 
 
 def term_idf(terms: list[str], idf_model: IdfModel) -> np.ndarray:
@@ -295,10 +294,6 @@ def _terms_of(idf_model: IdfModel) -> _Terms:
                 _term_tables.pop(next(iter(_term_tables)))
             entry = _term_tables[id(idf_model)] = (idf_model, _Terms(idf_model))
     return entry[1]
-
-
-def _hash(feature: str) -> int:
-    return zlib.crc32(feature.encode("utf-8")) & (_DIM - 1)
 
 
 Entries = tuple[np.ndarray, np.ndarray, np.ndarray]  # row, hashed column, weight of each (row, feature)

@@ -14,6 +14,8 @@ from dedup.similarity import (
     _common,
     _dot,
     _joined_dot,
+    _Terms,
+    _terms_of,
     _unique_inverse,
     default_idf,
     paired_cosines,
@@ -168,6 +170,21 @@ def test_joined_dot_products_equal_the_sparse_product_bit_for_bit(first, second)
 def test_paired_cosines_refuse_lists_of_different_lengths():
     with pytest.raises(ValueError, match="differ in number"):
         paired_cosines([["a"]], [], default_idf())
+
+
+def test_a_term_table_cleared_when_full_numbers_every_text_as_a_fresh_one(monkeypatch):
+    texts = [article(seed, 3).split() for seed in range(2000, 2040)]
+    first, second = texts[::2], texts[1::2]
+    expected = paired_cosines(first, second, IdfModel(10, {}))
+    monkeypatch.setattr(_Terms, "MAX_TERMS", 50)  # every few texts fill it
+    small = IdfModel(10, {})
+    vectors = [vectorize([tokens], small) for tokens in texts]  # numbered before later texts clear it
+    assert len(_terms_of(small).numbers) <= 50 + max(len(set(tokens)) for tokens in texts)
+    found = paired_cosines(first, second, small)
+    spans = [np.array([[0, len(tokens)]]) for tokens in texts]
+    kept = [span_cosines(vectors[i], spans[i], vectors[i + 1], spans[i + 1]) for i in range(0, len(texts), 2)]
+    np.testing.assert_allclose(found, expected, atol=1e-12)
+    np.testing.assert_allclose(np.hstack(kept), expected, atol=1e-12)
 
 
 def test_threads_sharing_the_term_table_get_what_one_thread_gets():
