@@ -133,7 +133,7 @@ def exact_runs(a: Sequence[str] | np.ndarray, b: Sequence[str] | np.ndarray, n: 
     b_grams = b if isinstance(b, np.ndarray) else ngram_hashes(b, n)
     if not len(a_grams) or not len(b_grams):
         return []
-    order = np.argsort(b_grams, kind="stable")
+    order = np.argsort(b_grams)
     sorted_b = b_grams[order]
     left, right = np.searchsorted(sorted_b, a_grams, "left"), np.searchsorted(sorted_b, a_grams, "right")
     counts = right - left
@@ -143,9 +143,9 @@ def exact_runs(a: Sequence[str] | np.ndarray, b: Sequence[str] | np.ndarray, n: 
         return []
     i = np.repeat(np.arange(len(a_grams)), counts)
     j = order[np.repeat(left - np.cumsum(np.r_[0, counts[:-1]]), counts) + np.arange(total)]
-    diagonal = j - i
-    by_diagonal = np.lexsort((i, diagonal))
-    i, diagonal = i[by_diagonal], diagonal[by_diagonal]
+    # the matches by diagonal, then position: one sort of (diagonal, i) packed in a word (distinct pairs)
+    packed = np.sort((j - i + len(a_grams)) << 32 | i)
+    i, diagonal = packed & 0xFFFFFFFF, (packed >> 32) - len(a_grams)
     starts = np.flatnonzero(np.r_[True, (diagonal[1:] != diagonal[:-1]) | (i[1:] != i[:-1] + 1)])
     lengths = np.diff(np.r_[starts, len(i)]) + n - 1
     first_a, first_b = i[starts], i[starts] + diagonal[starts]
