@@ -415,11 +415,19 @@ def regions(passages: Sequence[Passage], settings: Settings, b_length: int | Non
 
 
 _WHITESPACE = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)
+_ASCII_WHITESPACE = np.isin(np.arange(128), _WHITESPACE)
+
+
+def _visible(text: str) -> np.ndarray:
+    """Whether each character of ``text`` is visible (not whitespace)."""
+    if text.isascii():  # a byte per character: one table lookup each
+        return ~_ASCII_WHITESPACE[np.frombuffer(text.encode("ascii"), dtype=np.uint8)]
+    return ~np.isin(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32), _WHITESPACE)
 
 
 def derived_fraction(text: str, spans: Sequence[tuple[int, int]]) -> float:
     """Share of the non-whitespace characters of ``text`` inside the union of ``spans``."""
-    visible = ~np.isin(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32), _WHITESPACE)
+    visible = _visible(text)
     total = int(visible.sum())
     if not total:
         return 0.0

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.align import (
+    _visible,
     align,
     cluster,
     compare,
@@ -249,13 +250,22 @@ def test_vectorised_exact_runs_equal_the_brute_force_definition(a, b, n):
     assert exact_runs(a, b, n) == _brute_force_runs(a, b, n)
 
 
-@settings(max_examples=100, deadline=None)
-@given(st.text(max_size=60), st.lists(st.tuples(st.integers(0, 60), st.integers(0, 60)), max_size=4))
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(st.text(max_size=60), st.text(st.characters(max_codepoint=127), max_size=60)),
+    st.lists(st.tuples(st.integers(0, 60), st.integers(0, 60)), max_size=4),
+)
 def test_derived_fraction_counts_visible_characters_inside_spans(text, spans):
     visible = [i for i, c in enumerate(text) if not c.isspace()]
     inside = {i for start, end in spans for i in range(start, min(end, len(text)))}
     expected = round(len(inside & set(visible)) / len(visible), 4) if visible else 0.0
     assert derived_fraction(text, spans) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), st.text(st.characters(max_codepoint=127))))
+def test_visible_characters_are_those_that_are_not_whitespace(text):
+    assert _visible(text).tolist() == [not c.isspace() for c in text]
 
 
 def test_the_package_exposes_compare_on_paths():
