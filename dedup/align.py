@@ -44,7 +44,7 @@ from dedup.similarity import (
     span_cosines,
     vectorize,
 )
-from dedup.text import Sentence, Tokens, normalize, split_sentences, tokenize
+from dedup.text import ASCII_SPACE, Sentence, Tokens, normalize, split_sentences, tokenize
 
 __all__ = [
     "PreparedText",
@@ -415,13 +415,12 @@ def regions(passages: Sequence[Passage], settings: Settings, b_length: int | Non
 
 
 _WHITESPACE = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)
-_ASCII_WHITESPACE = np.isin(np.arange(128), _WHITESPACE)
 
 
 def _visible(text: str) -> np.ndarray:
     """Whether each character of ``text`` is visible (not whitespace)."""
     if text.isascii():  # a byte per character: one table lookup each
-        return ~_ASCII_WHITESPACE[np.frombuffer(text.encode("ascii"), dtype=np.uint8)]
+        return ~ASCII_SPACE[np.frombuffer(text.encode("ascii"), dtype=np.uint8)]
     return ~np.isin(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32), _WHITESPACE)
 
 

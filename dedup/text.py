@@ -132,6 +132,11 @@ for _range in (b"az", b"AZ", b"09", b"__"):
     _ASCII_WORD[_range[0] : _range[1] + 1] = 1
 
 
+ASCII_SPACE = np.array([chr(c).isspace() for c in range(128)])  # ``\s`` and ``str.isspace`` alike
+_ASCII_STOPS = np.isin(np.arange(128), list(b".!?"))
+_ASCII_CLOSERS = np.isin(np.arange(128), list(b"\"')]"))
+
+
 def ascii_words(text: str) -> tuple[np.ndarray, np.ndarray]:
     """Starts and ends of the runs of word characters (``\\w+``: letters, digits, ``_``) of ASCII ``text``,
     found with numpy rather than a regular expression."""
@@ -172,13 +177,31 @@ _CLOSERS = "\"'\u2019\u201d\u300d\u300f)\\]"
 _BOUNDARY_RE = re.compile(rf"[.!?\u2026][{_CLOSERS}]*(?=\s)|[\u3002\uff01\uff1f][{_CLOSERS}]*|\s*\n\s*")
 
 
+def _boundary_ends(text: str) -> list[int]:
+    """Where the matches of ``_BOUNDARY_RE`` end, and the text's end, ascending; in numpy for ASCII text."""
+    if not text.isascii():
+        return sorted({m.end() for m in _BOUNDARY_RE.finditer(text)} | {len(text)})
+    codes = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    space = np.r_[ASCII_SPACE[codes], False]
+    # a full stop, its closers, then whitespace: the match ends where the closers do
+    after_closers = np.flatnonzero(np.r_[~_ASCII_CLOSERS[codes], True])
+    stops = np.flatnonzero(_ASCII_STOPS[codes])
+    stop_ends = after_closers[np.searchsorted(after_closers, stops + 1)]
+    # a run of whitespace holding a line break: the match ends where the run does
+    edges = np.diff(np.r_[False, space].astype(np.int8))
+    run_starts, run_ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    breaks = np.r_[0, np.cumsum(codes == ord("\n"))]
+    line_ends = run_ends[breaks[run_ends] > breaks[run_starts]]
+    return np.unique(np.r_[stop_ends[space[stop_ends]], line_ends, len(text)]).tolist()
+
+
 def split_sentences(text: str, tokens: Tokens, min_tokens: int = 1) -> list[Sentence]:
     """Split ``text`` into sentences of at least ``min_tokens`` tokens, with token ranges and offsets.
 
     A shorter piece (a list line, a dateline, a heading) joins the sentence after it; a short last piece
     joins the one before.
     """
-    cuts = sorted({m.end() for m in _BOUNDARY_RE.finditer(text)} | {len(text)})
+    cuts = _boundary_ends(text)
     bounds: list[list[int]] = []  # [first, last) token ranges
     pending = 0
     # the tokens starting before each cut

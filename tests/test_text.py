@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.text import fold, normalize, split_sentences, tokenize
+from dedup.text import _BOUNDARY_RE, _boundary_ends, fold, normalize, split_sentences, tokenize
 
 
 def test_fold_handles_quotes_dashes_case_accents_and_ligatures():
@@ -70,3 +70,12 @@ def test_cjk_full_stop_ends_a_sentence_without_a_space():
 def test_ascii_tokens_are_the_word_runs_of_the_regular_expression(text):
     expected = [(m.group(), m.start(), m.end()) for m in re.finditer(r"\w+", text.lower())]
     assert [(t.form, t.start, t.end) for t in tokenize(text)] == expected
+
+
+@settings(max_examples=500)
+@given(
+    st.one_of(st.text(st.sampled_from("ab .!?\"')]\u2019\n\t\r\x0b\x1c"), max_size=40), st.text(max_size=40))
+)
+def test_sentence_boundaries_in_numpy_are_those_of_the_pattern(text):
+    expected = sorted({m.end() for m in _BOUNDARY_RE.finditer(text)} | {len(text)})
+    assert _boundary_ends(text) == expected
