@@ -132,9 +132,7 @@ for _range in (b"az", b"AZ", b"09", b"__"):
     _ASCII_WORD[_range[0] : _range[1] + 1] = 1
 
 
-ASCII_SPACE = np.array([chr(c).isspace() for c in range(128)])  # ``\s`` and ``str.isspace`` alike
-_ASCII_STOPS = np.isin(np.arange(128), list(b".!?"))
-_ASCII_CLOSERS = np.isin(np.arange(128), list(b"\"')]"))
+ASCII_SPACE = np.array([chr(c).isspace() for c in range(128)])  # by code point: which are whitespace
 
 
 def ascii_words(text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -174,25 +172,19 @@ class Sentence:
 # A sentence ends at . ! ? … (or their CJK forms), optionally followed by closing quotes or brackets, when
 # whitespace follows (CJK full stops need none); a line break always ends one (news paragraphs are lines).
 _CLOSERS = "\"'\u2019\u201d\u300d\u300f)\\]"
-_BOUNDARY_RE = re.compile(rf"[.!?\u2026][{_CLOSERS}]*(?=\s)|[\u3002\uff01\uff1f][{_CLOSERS}]*|\s*\n\s*")
+_STOP_RE = re.compile(rf"[.!?\u2026][{_CLOSERS}]*(?=\s)|[\u3002\uff01\uff1f][{_CLOSERS}]*")
+_BREAK_RE = re.compile(r"\n\s*")
 
 
 def _boundary_ends(text: str) -> list[int]:
-    """Where the matches of ``_BOUNDARY_RE`` end, and the text's end, ascending; in numpy for ASCII text."""
-    if not text.isascii():
-        return sorted({m.end() for m in _BOUNDARY_RE.finditer(text)} | {len(text)})
-    codes = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-    space = np.r_[ASCII_SPACE[codes], False]
-    # a full stop, its closers, then whitespace: the match ends where the closers do
-    after_closers = np.flatnonzero(np.r_[~_ASCII_CLOSERS[codes], True])
-    stops = np.flatnonzero(_ASCII_STOPS[codes])
-    stop_ends = after_closers[np.searchsorted(after_closers, stops + 1)]
-    # a run of whitespace holding a line break: the match ends where the run does
-    edges = np.diff(np.r_[False, space].astype(np.int8))
-    run_starts, run_ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    breaks = np.r_[0, np.cumsum(codes == ord("\n"))]
-    line_ends = run_ends[breaks[run_ends] > breaks[run_starts]]
-    return np.unique(np.r_[stop_ends[space[stop_ends]], line_ends, len(text)]).tolist()
+    r"""Where sentence boundaries end, and the text's end, ascending: the ends of the matches of
+    ``_STOP_RE|\s*\n\s*``. Its two kinds of match never overlap, so they are found apart, each pattern
+    starting with what a regular expression skips to fast: a full stop, or a line break (``\n\s*`` ends
+    where ``\s*\n\s*`` does, at the end of the whitespace around the break)."""
+    ends = {m.end() for m in _STOP_RE.finditer(text)}
+    ends.update(m.end() for m in _BREAK_RE.finditer(text))
+    ends.add(len(text))
+    return sorted(ends)
 
 
 def split_sentences(text: str, tokens: Tokens, min_tokens: int = 1) -> list[Sentence]:

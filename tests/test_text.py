@@ -5,7 +5,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.text import _BOUNDARY_RE, _boundary_ends, fold, normalize, split_sentences, tokenize
+from dedup.text import _STOP_RE, _boundary_ends, fold, normalize, split_sentences, tokenize
 
 
 def test_fold_handles_quotes_dashes_case_accents_and_ligatures():
@@ -76,6 +76,7 @@ def test_ascii_tokens_are_the_word_runs_of_the_regular_expression(text):
 @given(
     st.one_of(st.text(st.sampled_from("ab .!?\"')]\u2019\n\t\r\x0b\x1c"), max_size=40), st.text(max_size=40))
 )
-def test_sentence_boundaries_in_numpy_are_those_of_the_pattern(text):
-    expected = sorted({m.end() for m in _BOUNDARY_RE.finditer(text)} | {len(text)})
+def test_sentence_boundaries_found_apart_are_those_of_the_whole_pattern(text):
+    whole = re.compile(rf"{_STOP_RE.pattern}|\s*\n\s*")
+    expected = sorted({m.end() for m in whole.finditer(text)} | {len(text)})
     assert _boundary_ends(text) == expected
