@@ -143,7 +143,8 @@ def exact_runs(a: Sequence[str] | np.ndarray, b: Sequence[str] | np.ndarray, n: 
         return []
     i = np.repeat(np.arange(len(a_grams)), counts)
     j = order[np.repeat(left - np.cumsum(np.r_[0, counts[:-1]]), counts) + np.arange(total)]
-    # the matches by diagonal, then position: one sort of (diagonal, i) packed in a word (distinct pairs)
+    # the matches by diagonal, then position: one sort of (diagonal, i) packed in a word (each match once,
+    # so the order is lexsort's; positions are below 2**32)
     packed = np.sort((j - i + len(a_grams)) << 32 | i)
     i, diagonal = packed & 0xFFFFFFFF, (packed >> 32) - len(a_grams)
     starts = np.flatnonzero(np.r_[True, (diagonal[1:] != diagonal[:-1]) | (i[1:] != i[:-1] + 1)])

@@ -18,7 +18,7 @@ import json
 import threading
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from itertools import repeat
@@ -488,12 +488,15 @@ def _run_entries(vectors: SentenceVectors, spans: np.ndarray) -> tuple[Entries, 
     return _entries(vectors.numbers[positions], lengths, vectors.terms)
 
 
-def _entry_cosines(a: tuple[Entries, Entries], b: tuple[Entries, Entries], n_rows: int):
+Cosines = tuple[np.ndarray, np.ndarray]  # word and character cosines of pairs
+
+
+def _entry_cosines(a: tuple[Entries, Entries], b: tuple[Entries, Entries], n_rows: int) -> Cosines:
     """Word and character cosines of the rows of two sets of :func:`_entries`."""
     return _paired_dot(a[0], b[0], n_rows), _paired_dot(a[1], b[1], n_rows)
 
 
-def _unless_known(count: int, known, computed) -> tuple[np.ndarray, np.ndarray]:
+def _unless_known(count: int, known: Cosines | None, computed: Callable[[list[int]], Cosines]) -> Cosines:
     """Word and character cosines of ``count`` pairs: ``known`` ones (not NaN) as they are, the others
     ``computed(pairs)``."""
     if known is None:
