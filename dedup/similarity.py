@@ -471,7 +471,10 @@ def span_cosines(
     known: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`paired_cosines` of the token runs ``a_spans[i]`` of ``a`` and ``b_spans[i]`` of ``b`` (rows
-    ``(first, last)``, half-open, into the tokens the vectors were made of), from the tokens' term numbers."""
+    ``(first, last)``, half-open, ``0 <= first <= last`` up to the number of tokens the vectors were made
+    of: not checked, this is the aligner's inner loop), from the tokens' term numbers."""
+    if len(a_spans) != len(b_spans):
+        raise ValueError(f"paired token runs differ in number: {len(a_spans)} and {len(b_spans)}")
 
     def computed(pairs: list[int]) -> tuple[np.ndarray, np.ndarray]:
         entries_a, entries_b = (_run_entries(v, spans[pairs]) for v, spans in ((a, a_spans), (b, b_spans)))

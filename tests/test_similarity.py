@@ -167,6 +167,12 @@ def test_joined_dot_products_equal_the_sparse_product_bit_for_bit(first, second)
         assert joined.tolist() == sparse.tolist()
 
 
+def test_span_cosines_refuse_runs_of_different_numbers():
+    a = vectorize([["bank", "rate", "rose"]], default_idf())
+    with pytest.raises(ValueError, match="differ in number"):
+        span_cosines(a, np.array([[0, 3], [0, 1]]), a, np.array([[0, 3]]))
+
+
 def test_paired_cosines_refuse_lists_of_different_lengths():
     with pytest.raises(ValueError, match="differ in number"):
         paired_cosines([["a"]], [], default_idf())
