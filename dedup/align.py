@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +83,11 @@ class PreparedText:
     def grams_of(self, n: int) -> np.ndarray:
         """The n-gram hashes for ``n`` (computed again only when ``n`` differs from the prepared one)."""
         return self.grams if n == self.ngram else _ngrams_of_hashes(self.vectors.token_hashes, n)
+
+    @cached_property
+    def sentence_at(self) -> dict[tuple[int, int], int]:
+        """The number of the sentence spanning tokens ``[first, last)``, by ``(first, last)``."""
+        return {(s.first, s.last): i for i, s in enumerate(self.sentences)}
 
 
 def prepare(text: str, idf_model: IdfModel | None = None, settings: Settings | None = None) -> PreparedText:
@@ -283,11 +289,9 @@ def _known_cosines(
     """The word and character cosines known without vectorising the spans: 1 where both sides are the same
     words (the same vector), as computed for the sentence matrices where a span is one whole sentence on
     each side; NaN for the other spans."""
-    sentence_a = {(s.first, s.last): i for i, s in enumerate(a.sentences)}
-    sentence_b = {(s.first, s.last): j for j, s in enumerate(b.sentences)}
     words, chars = np.full(len(spans), np.nan), np.full(len(spans), np.nan)
     for k, span in enumerate(spans):
-        i, j = sentence_a.get(span[:2]), sentence_b.get(span[2:])
+        i, j = a.sentence_at.get(span[:2]), b.sentence_at.get(span[2:])
         if i is not None and j is not None:
             words[k], chars[k] = cosines.words[i, j], cosines.chars[i, j]
         elif a.forms[span[0] : span[1]] == b.forms[span[2] : span[3]]:
