@@ -48,6 +48,7 @@ __all__ = [
     "CONVERTING",
     "report_conversion",
     "signature_meta",
+    "conversion_meta",
     "index_keys",
     "stored_block_keys",
     "BLOCK_TAG",
@@ -74,6 +75,12 @@ def signature_meta(settings: Settings) -> dict[str, str]:
         ),
         "blocks": json.dumps({"min_words": settings.shared_block_words}),
     }
+
+
+def conversion_meta(settings: Settings) -> dict[str, str]:
+    """The meta entries that converting an index of format 3 writes: the format, and the blocks it keeps."""
+    meta = signature_meta(settings)
+    return {key: meta[key] for key in ("format", "blocks")}
 
 
 def stored_block_keys(windows: Windows, settings: Settings) -> list[int]:
@@ -368,8 +375,7 @@ class Index(ArticleIndex):
                     )
                     report_conversion(self._progress, done, len(stored_articles))
                 self.db.executemany(
-                    "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                    [(key, signature_meta(self.settings)[key]) for key in ("format", "blocks")],
+                    "INSERT OR REPLACE INTO meta VALUES (?, ?)", conversion_meta(self.settings).items()
                 )
 
     def _check_meta(self) -> None:

@@ -40,6 +40,7 @@ from dedup.index import (
     IndexError_,
     IndexStats,
     check_meta,
+    conversion_meta,
     report_conversion,
     signature_meta,
     stored_block_keys,
@@ -133,7 +134,7 @@ class RedisIndex(ArticleIndex):
                     blocks = stored_block_keys(windows_of(text.decode(), self.settings), self.settings)
                     self._add_blocks(pipe, member.decode(), blocks)
                     pipe.execute()
-        added = {key: signature_meta(self.settings)[key] for key in ("format", "blocks")}
+        added = conversion_meta(self.settings)
         self.db.hset(_PREFIX + "meta", mapping=added)
         return {**stored, **added}
 
