@@ -29,6 +29,7 @@ from dedup.candidates import (
 )
 from dedup.errors import InputError
 from dedup.model import Comparison
+from dedup.neighbours import neighbour_pairs
 from dedup.parallel import Progress, chunks, map_chunks
 from dedup.settings import Settings
 from dedup.signatures import SignatureScheme, Windows, features, window_signatures
@@ -43,6 +44,7 @@ __all__ = [
     "sign",
     "signature_scheme",
     "lsh_bands",
+    "neighbours_apply",
     "windows_of",
     "stacked_band_keys",
 ]
@@ -117,7 +119,7 @@ class Signed:
     keys: np.ndarray  # (n_windows, bands) uint64
     block_keys: np.ndarray  # (n_blocks,) uint64: a block's whole signature, for boilerplate
     block_spans: np.ndarray  # (n_blocks, 2) int32 (int64 for a text of 2**31 characters or more)
-    block_words: np.ndarray  # (n_blocks,) int32
+    block_words: np.ndarray  # (n_blocks,) int32: they add up to the article's content words
 
     def without_keys(self) -> Signed:
         """This article once its band keys are packed (they are not held twice)."""
@@ -229,15 +231,20 @@ class Cluster:
 
 @dataclass
 class ScanResult:
-    """What a scan found: derived pairs (boilerplate passages set apart), clusters, skipped files."""
+    """What a scan found: derived pairs (boilerplate passages set apart), clusters, skipped files, and the
+    candidate pairs that were verified."""
 
     articles: list[Article]
     pairs: list[Comparison]
     boilerplate: dict[str, list[tuple[int, int]]]  # article id -> character spans of boilerplate windows
     clusters: list[Cluster]
     skipped: list[Skipped]
-    candidates: int
+    candidate_pairs: np.ndarray  # (n, 2) int64: indices into ``articles``, first < second
     settings: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def candidates(self) -> int:
+        return len(self.candidate_pairs)
 
     def summary(self) -> dict[str, object]:
         """The ``--json`` summary of a scan."""
@@ -475,6 +482,37 @@ def _pair_chunks(
 Mapper = Callable[..., Iterator]  # map_chunks(function, tasks, jobs, progress, stage, sizes)
 
 
+def _content_words(texts: Sequence[str]) -> list[np.ndarray]:
+    return [features(text).hashes for text in texts]
+
+
+def neighbours_apply(signed: Sequence[Signed], settings: Settings) -> bool:
+    """Whether a scan of ``signed`` looks for neighbouring chunks (:mod:`dedup.neighbours`): the settings
+    turn them on and the corpus holds at most ``neighbour_max_words`` content words (signing counted them)."""
+    if not settings.neighbours:
+        return False
+    total = 0
+    for item in signed:
+        total += int(item.block_words.sum())
+        if total > settings.neighbour_max_words:
+            return False
+    return True
+
+
+def _with_neighbours(
+    pairs: np.ndarray, signed: Sequence[Signed], settings: Settings, jobs: int, mapper: Mapper
+) -> np.ndarray:
+    """``pairs`` and the pairs of neighbouring chunks. Content words are hashed again here (``mapper``
+    tasks) rather than kept from signing, so that a corpus too large for neighbours never holds them."""
+    tasks = [[item.article.text for item in part] for part in chunks(signed, 64)]
+    words = [w for part in mapper(_content_words, tasks, jobs, None, "", [1] * len(tasks)) for w in part]
+    neighbours = neighbour_pairs(
+        words, k=settings.neighbours, min_cosine=settings.neighbour_min_cosine,
+        chunk_words=settings.neighbour_chunk_words, threads=jobs,
+    )  # fmt: skip
+    return np.unique(np.concatenate([pairs, neighbours]), axis=0)
+
+
 def finish(
     signed: Sequence[Signed],
     skipped: list[Skipped],
@@ -485,14 +523,21 @@ def finish(
     progress: Progress | None,
     mapper: Mapper = map_chunks,
 ) -> ScanResult:
-    """From signed articles and their candidate pairs to the result: boilerplate set apart, every candidate
-    verified by the comparer (tasks run by ``mapper``), clusters."""
+    """From signed articles and their candidate pairs to the result: pairs sharing a block or neighbouring
+    chunks (:func:`neighbours_apply`) added, boilerplate set apart, every candidate verified by the comparer
+    (tasks run by ``mapper``), clusters."""
     articles = [s.article for s in signed]
     by_id = {a.id: a for a in articles}
     blocks = _blocks(signed)
     boilerplate = _boilerplate(signed, blocks, settings)
     pairs = _with_shared_blocks(found, blocks, settings)
     del blocks  # all blocks of a large corpus: not needed while aligning
+    if neighbours_apply(signed, settings):
+        if progress:
+            progress("finding neighbours", 0, 1)
+        pairs = _with_neighbours(pairs, signed, settings, jobs, mapper)
+        if progress:
+            progress("finding neighbours", 1, 1)
     if progress:
         progress("finding candidates", 1, 1)
     pair_chunks = _pair_chunks([tuple(map(int, p)) for p in pairs])
@@ -508,7 +553,7 @@ def finish(
             if comparison.passages:
                 derived.append(comparison)
     return ScanResult(
-        articles, derived, boilerplate, _union_find_clusters(derived, by_id), skipped, len(pairs),
+        articles, derived, boilerplate, _union_find_clusters(derived, by_id), skipped, pairs,
         settings.as_dict(),
     )  # fmt: skip
 

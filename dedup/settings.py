@@ -46,6 +46,14 @@ class Settings:
         shared_block_words: two articles are also candidates when they hold the same content-cut block of at
             least this many content words, recurring in at most ``boilerplate_docs`` articles: a sentence
             quoted in another article is too short for windows to share ``min_shared_buckets``.
+        neighbours: two articles are also candidates when a chunk of one is among the this many chunks of
+            other articles most similar to a chunk of the other (TF-IDF cosine, :mod:`dedup.neighbours`):
+            reuse that shuffles, replaces or summarises words often shares no window. 0 turns this off.
+        neighbour_min_cosine: ...with a cosine of at least this.
+        neighbour_chunk_words: content words per chunk.
+        neighbour_max_words: a scan looks for neighbours only in corpora of at most this many content words
+            (≈ 11,000 news articles): the cost grows with the square of the corpus, ≈ 5 s for 2.7 M words and
+            45 s for 7.4 M on two cores. The index does not use neighbours.
         boilerplate_docs: a window whose whole signature recurs in more than this many articles is
             boilerplate: reported apart, never as reuse...
         boilerplate_max_chars: ...unless it belongs to a run of such windows longer than this many
@@ -72,6 +80,10 @@ class Settings:
     min_shared_buckets: int = 4
     max_bucket_docs: int = 50
     shared_block_words: int = 4
+    neighbours: int = 8
+    neighbour_min_cosine: float = 0.15
+    neighbour_chunk_words: int = 50
+    neighbour_max_words: int = 4_000_000
     boilerplate_docs: int = 5
     boilerplate_max_chars: int = 600
     boilerplate_min_words: int = 4
@@ -119,6 +131,10 @@ CONSTRAINTS: dict[str, tuple[type, float, float]] = {
     "min_shared_buckets": (int, 1, 100_000),
     "max_bucket_docs": (int, 2, 10_000_000),
     "shared_block_words": (int, 1, 100_000),
+    "neighbours": (int, 0, 1000),
+    "neighbour_min_cosine": (float, 0.0, 1.0),
+    "neighbour_chunk_words": (int, 5, 100_000),
+    "neighbour_max_words": (int, 0, 10**12),
     "boilerplate_docs": (int, 2, 10_000_000),
     "boilerplate_max_chars": (int, 0, 100_000_000),
     "boilerplate_min_words": (int, 1, 100_000),
