@@ -240,6 +240,7 @@ class ScanResult:
     clusters: list[Cluster]
     skipped: list[Skipped]
     candidate_pairs: np.ndarray  # (n, 2) int64: indices into ``articles``, first < second
+    neighbours: bool  # whether neighbouring chunks were searched (:func:`neighbours_apply`)
     settings: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -251,6 +252,7 @@ class ScanResult:
         return {
             "articles": len(self.articles),
             "candidate_pairs": self.candidates,
+            "neighbours_searched": self.neighbours,
             "derived_pairs": len(self.pairs),
             "clusters": [c.to_dict() for c in self.clusters],
             "derivation": derivation_graph(self.pairs),
@@ -532,7 +534,8 @@ def finish(
     boilerplate = _boilerplate(signed, blocks, settings)
     pairs = _with_shared_blocks(found, blocks, settings)
     del blocks  # all blocks of a large corpus: not needed while aligning
-    if neighbours_apply(signed, settings):
+    searched = neighbours_apply(signed, settings)
+    if searched:
         if progress:
             progress("finding neighbours", 0, 1)
         pairs = _with_neighbours(pairs, signed, settings, jobs, mapper)
@@ -553,7 +556,7 @@ def finish(
             if comparison.passages:
                 derived.append(comparison)
     return ScanResult(
-        articles, derived, boilerplate, _union_find_clusters(derived, by_id), skipped, pairs,
+        articles, derived, boilerplate, _union_find_clusters(derived, by_id), skipped, pairs, searched,
         settings.as_dict(),
     )  # fmt: skip
 

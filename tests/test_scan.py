@@ -239,6 +239,18 @@ def test_scan_cli_writes_jsonl_with_ids_and_a_json_summary(tmp_path):
     assert lines[0]["passages"] and set(lines[0]["passages"][0]) >= {"a_start", "b_start", "kind", "score"}
 
 
+@pytest.mark.parametrize("limit", [1_000_000, 10])
+def test_scan_says_whether_it_searched_neighbouring_chunks(tmp_path, limit):
+    config = tmp_path / "dedup.toml"
+    config.write_text(f"[settings]\nneighbour_max_words = {limit}\n", encoding="utf-8")
+    arguments = ["scan", str(CORPORA), "--quiet", "--jobs", "1", "--config", str(config)]
+    summary = json.loads(runner.invoke(app, [*arguments, "--json"]).stdout)
+    assert summary["neighbours_searched"] == (limit > 10)
+    terminal = runner.invoke(app, arguments, terminal_width=200).stdout
+    note = "Neighbouring chunks not searched: the corpus holds more than 10 content words"
+    assert (note in terminal) == (limit == 10)
+
+
 def test_scan_cli_on_a_missing_folder_is_exit_code_2(tmp_path):
     result = runner.invoke(app, ["scan", str(tmp_path / "nope")])
     assert result.exit_code == 2 and "no such file or directory" in result.stderr

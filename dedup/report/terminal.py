@@ -142,6 +142,12 @@ def render_scan(result: ScanResult, console: Console, limit: int = 10) -> None:
         f"[bold]{len(result.articles):,}[/] articles, {result.candidates:,} candidate pairs, "
         f"[bold]{len(result.pairs):,}[/] derived pairs, {len(result.clusters):,} clusters"
     )
+    if not result.neighbours and result.settings.get("neighbours"):
+        console.print(
+            f"[dim]Neighbouring chunks not searched: the corpus holds more than "
+            f"{result.settings['neighbour_max_words']:,} content words (neighbour_max_words), so reuse that "
+            "rewords every sentence may be missed.[/]"
+        )
     if result.pairs:
         table = Table(title="Most derived articles")
         table.add_column("article")
