@@ -41,6 +41,7 @@ from dedup.similarity import (
     SentenceCosines,
     SentenceVectors,
     default_idf,
+    mean_similarity,
     sentence_cosines,
     span_cosines,
     vectorize,
@@ -306,7 +307,7 @@ def _similarities(
     ranges = np.array(spans, dtype=np.int64).reshape(-1, 4)
     known = _known_cosines(a, b, spans, cosines)
     words, chars = span_cosines(a.vectors, ranges[:, :2], b.vectors, ranges[:, 2:], known)
-    return np.minimum((words + chars) / 2.0, 1.0)
+    return np.minimum(mean_similarity(words, chars), 1.0)
 
 
 def _rewrite_probabilities(

@@ -39,6 +39,7 @@ __all__ = [
     "similarity_matrix",
     "paired_cosines",
     "paired_similarity",
+    "mean_similarity",
     "span_cosines",
     "default_idf",
     "term_idf",
@@ -389,6 +390,11 @@ def _joined_dot(x: SentenceRows, y: SentenceRows) -> np.ndarray:
 WORD_FLOOR = 0.1
 
 
+def mean_similarity(words: np.ndarray, chars: np.ndarray) -> np.ndarray:
+    """The similarity of two wordings: the mean of their word and character TF-IDF cosines."""
+    return (words + chars) / 2.0
+
+
 class SentenceCosines(NamedTuple):
     """Word and character cosines of every sentence of one text (rows) with every sentence of another."""
 
@@ -398,7 +404,7 @@ class SentenceCosines(NamedTuple):
     @property
     def similarity(self) -> np.ndarray:
         """Mean of the two cosines, a character cosine not computed counting as 0."""
-        return (self.words + np.nan_to_num(self.chars, nan=0.0)) / 2.0
+        return mean_similarity(self.words, np.nan_to_num(self.chars, nan=0.0))
 
 
 def sentence_cosines(a: SentenceVectors, b: SentenceVectors) -> SentenceCosines:
@@ -519,5 +525,4 @@ def paired_similarity(
 ) -> np.ndarray:
     """The similarity (mean of word and character cosines) of ``first[i]`` and ``second[i]``, for every ``i``
     (``known`` as for :func:`paired_cosines`)."""
-    words, chars = paired_cosines(first, second, idf_model, known)
-    return (words + chars) / 2.0
+    return mean_similarity(*paired_cosines(first, second, idf_model, known))
