@@ -502,16 +502,26 @@ def neighbours_apply(signed: Sequence[Signed], settings: Settings) -> bool:
 
 
 def _with_neighbours(
-    pairs: np.ndarray, signed: Sequence[Signed], settings: Settings, jobs: int, mapper: Mapper
+    pairs: np.ndarray,
+    signed: Sequence[Signed],
+    settings: Settings,
+    jobs: int,
+    mapper: Mapper,
+    progress: Progress | None,
 ) -> np.ndarray:
     """``pairs`` and the pairs of neighbouring chunks. Content words are hashed again here (``mapper``
     tasks) rather than kept from signing, so that a corpus too large for neighbours never holds them."""
     tasks = [[item.article.text for item in part] for part in chunks(signed, 64)]
-    words = [w for part in mapper(_content_words, tasks, jobs, None, "", [1] * len(tasks)) for w in part]
+    hashed = mapper(_content_words, tasks, jobs, progress, "hashing content words", [len(t) for t in tasks])
+    words = [w for part in hashed for w in part]
+    if progress:
+        progress("finding neighbours", 0, 1)
     neighbours = neighbour_pairs(
         words, k=settings.neighbours, min_cosine=settings.neighbour_min_cosine,
         chunk_words=settings.neighbour_chunk_words, threads=jobs,
     )  # fmt: skip
+    if progress:
+        progress("finding neighbours", 1, 1)
     return np.unique(np.concatenate([pairs, neighbours]), axis=0)
 
 
@@ -536,11 +546,7 @@ def finish(
     del blocks  # all blocks of a large corpus: not needed while aligning
     searched = neighbours_apply(signed, settings)
     if searched:
-        if progress:
-            progress("finding neighbours", 0, 1)
-        pairs = _with_neighbours(pairs, signed, settings, jobs, mapper)
-        if progress:
-            progress("finding neighbours", 1, 1)
+        pairs = _with_neighbours(pairs, signed, settings, jobs, mapper, progress)
     if progress:
         progress("finding candidates", 1, 1)
     pair_chunks = _pair_chunks([tuple(map(int, p)) for p in pairs])

@@ -97,3 +97,19 @@ def test_a_scan_verifies_an_obfuscated_copy_only_with_neighbours(tmp_path, neigh
     pair = frozenset((str(tmp_path / "story3.txt"), str(tmp_path / "copy.txt")))
     assert (pair in checked) == (neighbours > 0)
     assert np.all(result.candidate_pairs[:, 0] < result.candidate_pairs[:, 1])
+
+
+@pytest.mark.parametrize("neighbours", [0, 8])
+def test_a_scan_reports_the_progress_of_its_neighbour_stages(tmp_path, neighbours):
+    for seed in range(5):
+        (tmp_path / f"story{seed}.txt").write_text(article(seed), encoding="utf-8")
+    reports: dict[str, tuple[int, int]] = {}
+    scan(
+        tmp_path,
+        settings=Settings(neighbours=neighbours),
+        jobs=1,
+        progress=lambda *r: reports.update({r[0]: r[1:]}),
+    )
+    stages = {"hashing content words": (5, 5), "finding neighbours": (1, 1)}
+    assert all(reports.get(stage) == (last if neighbours else None) for stage, last in stages.items())
+    assert reports["aligning"][0] == reports["aligning"][1]
