@@ -113,3 +113,9 @@ def test_a_scan_reports_the_progress_of_its_neighbour_stages(tmp_path, neighbour
     stages = {"hashing content words": (5, 5), "finding neighbours": (1, 1)}
     assert all(reports.get(stage) == (last if neighbours else None) for stage, last in stages.items())
     assert reports["aligning"][0] == reports["aligning"][1]
+
+
+def test_neighbours_do_not_depend_on_the_number_of_threads():
+    words = _hashes([article(seed, sentences=6) for seed in range(60)] + [article(5), article(9)])
+    found = [neighbour_pairs(words, k=3, min_cosine=0.1, chunk_words=20, threads=t) for t in (1, 2)]
+    assert len(found[0]) > 0 and np.array_equal(found[0], found[1])
