@@ -8,12 +8,12 @@ chunk ``c`` becomes the unit vector of scikit-learn's smooth, sublinear TF-IDF::
     w(t, c) = (1 + ln tf(t, c)) * (ln((1 + n) / (1 + df(t))) + 1)
 
 over the ``n`` chunks of the corpus, keeping the terms found in at least two chunks (others match nothing)
-and in at most ``max_df`` of them or 100 (common words cost most of the product and say least; in a corpus
-of a few hundred chunks they cost nothing). Each chunk's ``k``
-most similar chunks of *other* articles, with a cosine of at least ``min_cosine``, make their two articles a
-candidate pair. The sparse product with top-``k`` selection is sparse_dot_topn's; its cost grows with the
-square of the number of chunks, which is why a scan runs this stage only on corpora of up to
-``neighbour_max_words`` content words (:class:`dedup.settings.Settings`).
+and in at most a share ``max_df`` of them or 100 (common words cost most of the product and say least; in
+a corpus of a few hundred chunks they cost nothing). Each chunk's ``k`` most similar chunks of *other*
+articles, with a cosine of at least ``min_cosine``, make their two articles a candidate pair. The sparse
+product with top-``k`` selection is sparse_dot_topn's; its cost grows with the square of the number of
+chunks, which is why a scan runs this stage only on corpora of up to ``neighbour_max_words`` content words
+(:class:`dedup.settings.Settings`).
 """
 
 from __future__ import annotations
