@@ -27,7 +27,8 @@ __all__ = [
     "pack_entries",
     "candidates_of_packed",
     "partition_keys",
-    "merge_candidates",
+    "buckets_by_document",
+    "candidates_in_range",
     "boilerplate_blocks",
     "boilerplate_runs",
     "shared_block_pairs",
@@ -185,40 +186,60 @@ def candidates_of_packed(packed: np.ndarray, *, max_bucket_docs: int, min_shared
 
     Each ``(key, document)`` entry is one 64-bit word, so one in-place sort groups buckets and orders their
     documents. Every bucket of ``k`` documents yields its ``k (k - 1) / 2`` pairs, coded ``i * 2**31 + j``
-    and counted by sorting. Chance collisions make these incidences hundreds of millions in a large corpus,
-    so they are counted in passes over ranges of the first document ``i``, each pass's pairs complete (all
-    of ``i``'s buckets are seen in it) and filtered at once: memory holds one pass only.
+    and counted by sorting (:func:`_count_pairs`).
     """
     packed.sort()
     documents, sizes = _useful_buckets(packed, max_bucket_docs)
     del packed  # the caller may hand it over: it is not needed any more
+    groups = _bucket_groups(documents, sizes)
+    del documents, sizes  # the groups hold copies
+    return _count_pairs(groups, min_shared=min_shared)
+
+
+def _bucket_groups(documents: np.ndarray, sizes: np.ndarray) -> list[np.ndarray]:
+    """Buckets laid end to end as one ``(buckets, size)`` matrix of documents per size, rows ascending."""
     starts = np.cumsum(sizes) - sizes
-    n_docs = int(documents.max()) + 1 if len(documents) else 0
-    # buckets of one size at a time, all at once: a (buckets, size) matrix of documents, paired by triu
-    groups = [
-        documents[starts[sizes == size][:, None] + np.arange(size)] for size in np.unique(sizes).tolist()
-    ]
-    del documents, starts  # the groups hold copies
+    return [documents[starts[sizes == size][:, None] + np.arange(size)] for size in np.unique(sizes).tolist()]
+
+
+def _count_pairs(
+    groups: list[np.ndarray], *, min_shared: int, low: int = 0, high: int | None = None
+) -> Candidates:
+    """The pairs ``(i, j)`` of the buckets in ``groups`` sharing at least ``min_shared`` of them, for first
+    documents ``i`` in ``[low, high)`` (all when ``high`` is None): exact when ``groups`` hold every bucket
+    in which such an ``i`` comes first.
+
+    Chance collisions make the incidences hundreds of millions in a large corpus, so they are counted in
+    passes over ranges of ``i``, each pass's pairs complete and filtered at once: memory holds one pass only.
+    """
+    n_docs = max((int(members.max()) + 1 for members in groups if members.size), default=0)
+    high = n_docs if high is None else min(high, n_docs)
+    if high <= low:
+        return Candidates(np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64))
     pairs_of = np.zeros(n_docs, dtype=np.int64)
     for members in groups:  # the document in column p of a sorted row is first in size - 1 - p pairs
         firsts = np.tile(np.arange(members.shape[1] - 1, -1, -1), len(members))
         pairs_of += np.bincount(members.ravel(), weights=firsts, minlength=n_docs).astype(np.int64)
-    cumulative = np.cumsum(pairs_of)
-    total = int(cumulative[-1]) if n_docs else 0
-    bounds = np.unique(
-        np.r_[0, np.searchsorted(cumulative, np.arange(_PASS_PAIRS, total, _PASS_PAIRS)), n_docs]
+    cumulative = np.cumsum(pairs_of[low:high])
+    bounds = low + np.unique(
+        np.r_[
+            0,
+            np.searchsorted(cumulative, np.arange(_PASS_PAIRS, int(cumulative[-1]), _PASS_PAIRS)),
+            high - low,
+        ]
     )
     found_codes, found_counts = [], []
-    for low, high in zip(bounds[:-1], bounds[1:], strict=True):
-        counted = np.empty(int(pairs_of[low:high].sum()), dtype=np.int64)
+    for first_low, first_high in zip(bounds[:-1], bounds[1:], strict=True):
+        counted = np.empty(int(pairs_of[first_low:first_high].sum()), dtype=np.int64)
         filled = 0
         for members in groups:
             # a row (sorted) has a first document of a pair in the range only if its smallest document is
-            # below ``high`` and its second largest (the last that comes first in a pair) reaches ``low``
-            rows = members[(members[:, 0] < high) & (members[:, -2] >= low)]
+            # below ``first_high`` and its second largest (the last that comes first in a pair) reaches
+            # ``first_low``
+            rows = members[(members[:, 0] < first_high) & (members[:, -2] >= first_low)]
             first, second = np.triu_indices(rows.shape[1], k=1)
             left = rows[:, first].ravel().astype(np.int64)
-            inside = (left >= low) & (left < high)
+            inside = (left >= first_low) & (left < first_high)
             codes = left[inside] * _PAIR_BASE + rows[:, second].ravel()[inside]
             counted[filled : filled + len(codes)] = codes
             filled += len(codes)
@@ -234,28 +255,56 @@ def candidates_of_packed(packed: np.ndarray, *, max_bucket_docs: int, min_shared
 def partition_keys(
     keys: np.ndarray, window_docs: np.ndarray, parts: int
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``(keys, documents)`` of every ``(window, band)`` entry, split into ``parts`` by ``key % parts``.
-
-    Every bucket lies wholly in one part, so :func:`candidate_pairs` over each part (keys as one column)
-    and :func:`merge_candidates` of the results equal :func:`candidate_pairs` over all keys: the shuffle of a
-    distributed scan.
-    """
+    """``(keys, documents)`` of every ``(window, band)`` entry, split into ``parts`` by ``key % parts``:
+    every bucket lies wholly in one part (the first shuffle of a distributed scan, see
+    :func:`buckets_by_document`)."""
     flat_keys, flat_docs = _entries(keys, window_docs)
     which = flat_keys % np.uint64(parts)
-    return [(flat_keys[which == p].reshape(-1, 1), flat_docs[which == p]) for p in range(parts)]
+    return [(flat_keys[which == p], flat_docs[which == p]) for p in range(parts)]
 
 
-def merge_candidates(parts: list[Candidates], min_shared: int) -> Candidates:
-    """Candidates found in disjoint sets of buckets, with their shared buckets summed, at ``min_shared``."""
-    codes = np.concatenate(
-        [c.pairs[:, 0] * _PAIR_BASE + c.pairs[:, 1] for c in parts] or [np.zeros(0, np.int64)]
-    )
-    counts = np.concatenate([c.shared for c in parts] or [np.zeros(0, np.int64)])
-    unique, inverse = np.unique(codes, return_inverse=True)
-    shared = np.bincount(inverse, weights=counts, minlength=len(unique)).astype(np.int64)
-    keep = shared >= min_shared
-    unique, shared = unique[keep], shared[keep]
-    return Candidates(np.stack([unique // _PAIR_BASE, unique % _PAIR_BASE], axis=1).astype(np.int64), shared)
+def buckets_by_document(
+    pieces: list[tuple[np.ndarray, np.ndarray]], *, max_bucket_docs: int, bounds: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The useful buckets of one key partition (its ``(keys, documents)`` pieces), sent on by document: to
+    each range ``[bounds[r], bounds[r + 1])`` go the buckets in which one of its documents comes first in a
+    pair, as ``(documents laid end to end, bucket sizes)``.
+
+    Then :func:`candidates_in_range` over what a range received from every key partition finds exactly the
+    :func:`candidate_pairs` whose first document is in the range, and only those return: the pairs sharing a
+    single bucket (hundreds of millions in a large corpus) never leave the workers.
+    """
+    keys = np.concatenate([k for k, _ in pieces]) if pieces else np.zeros(0, dtype=np.uint64)
+    docs = np.concatenate([d for _, d in pieces]) if pieces else np.zeros(0, dtype=np.int64)
+    packed = pack_entries(keys[:, None], docs)
+    packed.sort()
+    documents, sizes = _useful_buckets(packed, max_bucket_docs)
+    starts = np.cumsum(sizes) - sizes
+    bucket = np.repeat(np.arange(len(sizes)), sizes)
+    not_last = np.ones(len(documents), dtype=bool)
+    not_last[starts + sizes - 1] = False  # the largest document of a bucket is first in none of its pairs
+    ranges = len(bounds) - 1
+    where = np.searchsorted(bounds, documents, "right") - 1
+    sent = np.unique(bucket[not_last] * ranges + where[not_last])  # (bucket, range), each once
+    result = []
+    for part in range(ranges):
+        chosen = sent[sent % ranges == part] // ranges
+        members = np.repeat(starts[chosen], sizes[chosen]) + (
+            np.arange(int(sizes[chosen].sum()))
+            - np.repeat(np.cumsum(sizes[chosen]) - sizes[chosen], sizes[chosen])
+        )
+        result.append((documents[members], sizes[chosen]))
+    return result
+
+
+def candidates_in_range(
+    received: list[tuple[np.ndarray, np.ndarray]], *, min_shared: int, low: int, high: int
+) -> Candidates:
+    """The candidate pairs whose first document is in ``[low, high)``, from the buckets
+    :func:`buckets_by_document` sent to that range by every key partition."""
+    documents = np.concatenate([d for d, _ in received]) if received else np.zeros(0, dtype=np.int32)
+    sizes = np.concatenate([s for _, s in received]) if received else np.zeros(0, dtype=np.int32)
+    return _count_pairs(_bucket_groups(documents, sizes), min_shared=min_shared, low=low, high=high)
 
 
 def boilerplate_blocks(full_keys: np.ndarray, block_docs: np.ndarray, min_docs: int) -> np.ndarray:

@@ -3,9 +3,12 @@
 The stages are those of :func:`dedup.scan.scan`, with the same functions, so the results are the same:
 
 1. reading and signing: one task per chunk of files (every worker must see the files);
-2. the shuffle: each chunk's band keys are split by ``key % partitions`` in its task, and one task per
-   partition finds the candidate pairs of its buckets (:func:`dedup.candidates.partition_keys`); the client
-   sums the shared buckets of each pair over partitions and keeps those at ``min_shared_buckets``;
+2. two shuffles: each chunk's band keys are split by ``key % partitions`` in its task
+   (:func:`dedup.candidates.partition_keys`), so that one task per key partition holds whole buckets; it
+   sends each useful bucket to the ranges of documents that come first in one of its pairs
+   (:func:`~dedup.candidates.buckets_by_document`), and one task per range counts the shared buckets of the
+   pairs it is first in (:func:`~dedup.candidates.candidates_in_range`): only candidate pairs reach the
+   client, never the far more pairs that share a single bucket;
 3. verification and alignment of candidate pairs in tasks; boilerplate and clusters (union-find) on the
    client.
 
@@ -23,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from dedup.candidates import Candidates, candidate_pairs, merge_candidates, partition_keys
+from dedup.candidates import Candidates, buckets_by_document, candidates_in_range, partition_keys
 from dedup.errors import DedupError
 from dedup.parallel import Progress
 from dedup.scan import ScanResult, Signed, discover_all, finish, load_and_sign, sign_tasks, stacked_band_keys
@@ -99,10 +102,23 @@ def _partitions(chunk: tuple[list[Signed], list], offset: int, parts: int, setti
     return partition_keys(*stacked_band_keys(chunk[0], settings, offset), parts)
 
 
-def _partition_candidates(pieces: list[tuple[np.ndarray, np.ndarray]], settings: Settings) -> Candidates:
-    keys = np.concatenate([k for k, _ in pieces]) if pieces else np.zeros((0, 1), dtype=np.uint64)
-    docs = np.concatenate([d for _, d in pieces]) if pieces else np.zeros(0, dtype=np.int64)
-    return candidate_pairs(keys, docs, max_bucket_docs=settings.max_bucket_docs, min_shared=1)
+def _by_document(
+    pieces: list[tuple[np.ndarray, np.ndarray]], settings: Settings, bounds: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    return buckets_by_document(pieces, max_bucket_docs=settings.max_bucket_docs, bounds=bounds)
+
+
+def _in_range(
+    received: list[tuple[np.ndarray, np.ndarray]], settings: Settings, low: int, high: int
+) -> Candidates:
+    return candidates_in_range(received, min_shared=settings.min_shared_buckets, low=low, high=high)
+
+
+def _concatenated(ranges: list[Candidates]) -> Candidates:
+    """The candidates of ascending, disjoint ranges of first documents, as one sorted set."""
+    return Candidates(
+        np.concatenate([c.pairs for c in ranges]).reshape(-1, 2), np.concatenate([c.shared for c in ranges])
+    )
 
 
 def scan(
@@ -125,20 +141,35 @@ def scan(
         sizes = [len(t[0]) for t in tasks]
         signed_futures = client.map(load_and_sign, tasks, pure=False)
         chunks = _gather_in_order(client, signed_futures, sizes, progress, "reading")
-        offsets = np.r_[0, np.cumsum([_count(c) for c in chunks])][:-1].tolist()
+        counts = [_count(c) for c in chunks]
+        offsets = np.r_[0, np.cumsum(counts)][:-1].tolist()
+        bounds = np.linspace(0, sum(counts), parts + 1).round().astype(np.int64)  # ranges of documents
         split = [
             client.submit(_partitions, future, offset, parts, settings, pure=False)
             for future, offset in zip(signed_futures, offsets, strict=True)
         ]
-        per_partition = [
+        by_key = [
             client.submit(
-                _partition_candidates,
+                _by_document,
                 [client.submit(operator.getitem, s, p, pure=False) for s in split],
                 settings,
+                bounds,
+                pure=False,
             )
             for p in range(parts)
         ]
-        found = merge_candidates(client.gather(per_partition), settings.min_shared_buckets)
+        in_ranges = [
+            client.submit(
+                _in_range,
+                [client.submit(operator.getitem, b, r, pure=False) for b in by_key],
+                settings,
+                int(bounds[r]),
+                int(bounds[r + 1]),
+                pure=False,
+            )
+            for r in range(parts)
+        ]
+        found = _concatenated(client.gather(in_ranges))
         signed = [s for chunk_signed, _ in chunks for s in chunk_signed]
         skipped += [s for _, chunk_skipped in chunks for s in chunk_skipped]
         return finish(

@@ -378,9 +378,8 @@ def local_candidates(signed: list[Signed], settings: Settings) -> Candidates:
 
     Entries are packed article by article into one array handed over to (and freed by) the counting, and
     each item of ``signed`` gives up its band keys once they are packed (they become an empty array), so
-    the keys are never held twice. (Grouping
-    one key partition at a time, as the Dask engine does, was measured slower and larger at 100k articles:
-    every pair sharing a single bucket must then be kept until the partitions are merged.)
+    the keys are never held twice. (The Dask engine's two shuffles, by key and then by document, cost
+    30 s at 100k articles against these 10 s: one process needs neither.)
     """
     return candidates_of_packed(
         _packed_entries(signed, settings),

@@ -13,9 +13,10 @@ from dedup.candidates import (
     band_keys,
     boilerplate_blocks,
     boilerplate_runs,
+    buckets_by_document,
     candidate_pairs,
+    candidates_in_range,
     lsh_parameters,
-    merge_candidates,
     partition_keys,
     s_curve,
     shared_block_pairs,
@@ -313,27 +314,36 @@ def test_candidate_pairs_equal_the_definition(windows, max_bucket_docs, min_shar
     assert list(zip(map(tuple, found.pairs.tolist()), found.shared.tolist(), strict=True)) == expected
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     st.lists(st.tuples(st.integers(0, 6), st.integers(0, 9), st.integers(0, 9)), min_size=1, max_size=60),
+    st.integers(1, 5),
     st.integers(1, 5),
     st.integers(2, 4),
     st.integers(1, 3),
 )
-def test_candidates_shuffled_by_key_equal_candidates_over_all_keys(
-    windows, parts, max_bucket_docs, min_shared
+def test_candidates_shuffled_by_key_then_by_document_equal_candidates_over_all_keys(
+    windows, key_parts, ranges, max_bucket_docs, min_shared
 ):
-    """The distributed engine's shuffle: candidates per key partition, merged, change nothing."""
+    """The distributed engine's two shuffles change nothing, and each range returns its own pairs only."""
     docs = np.array([d for d, _, _ in windows])
     keys = np.array([[k1, 100 + k2] for _, k1, k2 in windows], dtype=np.uint64)
     whole = candidate_pairs(keys, docs, max_bucket_docs=max_bucket_docs, min_shared=min_shared)
-    per_part = [
-        candidate_pairs(part_keys, part_docs, max_bucket_docs=max_bucket_docs, min_shared=1)
-        for part_keys, part_docs in partition_keys(keys, docs, parts)
+    bounds = np.linspace(0, 7, ranges + 1).round().astype(np.int64)
+    by_key = [
+        buckets_by_document([piece], max_bucket_docs=max_bucket_docs, bounds=bounds)
+        for piece in partition_keys(keys, docs, key_parts)
     ]
-    merged = merge_candidates(per_part, min_shared)
-    assert merged.pairs.tolist() == whole.pairs.tolist()
-    assert merged.shared.tolist() == whole.shared.tolist()
+    found = [
+        candidates_in_range(
+            [sent[r] for sent in by_key], min_shared=min_shared, low=int(bounds[r]), high=int(bounds[r + 1])
+        )
+        for r in range(ranges)
+    ]
+    for r, part in enumerate(found):
+        assert np.all((part.pairs[:, 0] >= bounds[r]) & (part.pairs[:, 0] < bounds[r + 1]))
+    assert np.concatenate([c.pairs for c in found]).tolist() == whole.pairs.tolist()
+    assert np.concatenate([c.shared for c in found]).tolist() == whole.shared.tolist()
 
 
 @settings(max_examples=100, deadline=None)
