@@ -515,9 +515,10 @@ def _with_neighbours(
     words = [w for part in hashed for w in part]
     if progress:
         progress("finding neighbours", 0, 1)
+    threads = min(jobs, os.cpu_count() or 1)  # jobs may count a whole cluster's slots; the product runs here
     neighbours = neighbour_pairs(
         words, k=settings.neighbours, min_cosine=settings.neighbour_min_cosine,
-        chunk_words=settings.neighbour_chunk_words, threads=jobs,
+        chunk_words=settings.neighbour_chunk_words, threads=threads,
     )  # fmt: skip
     if progress:
         progress("finding neighbours", 1, 1)
