@@ -129,13 +129,14 @@ _CHUNK = 1 << 23  # sorted entries examined at once
 
 def _useful_buckets(packed: np.ndarray, max_bucket_docs: int) -> tuple[np.ndarray, np.ndarray]:
     """The distinct documents of every bucket holding 2 to ``max_bucket_docs`` of them, ascending and laid
-    end to end, and each such bucket's size. ``packed`` is sorted, so buckets are runs; it is read in chunks
-    cut at bucket boundaries and only the useful buckets are kept (most hold one document).
+    end to end, and each such bucket's size. ``packed`` is sorted (in place), so buckets are runs; it is read
+    in chunks cut at bucket boundaries and only the useful buckets are kept (most hold one document).
 
     A bucket holding more documents is a star instead: its first document paired with each other one, as
     buckets of two. Pairing all of them would be quadratic, and ignoring them would never pair a wire story
     republished by more outlets than the limit; its first document recurs in all of the story's buckets, so
     every copy reaches ``min_shared`` with it, while chance collisions rarely share a first document."""
+    packed.sort()
     documents, sizes = [], []
     start = 0
     while start < len(packed):
@@ -188,7 +189,6 @@ def candidates_of_packed(packed: np.ndarray, *, max_bucket_docs: int, min_shared
     documents. Every bucket of ``k`` documents yields its ``k (k - 1) / 2`` pairs, coded ``i * 2**31 + j``
     and counted by sorting (:func:`_count_pairs`).
     """
-    packed.sort()
     documents, sizes = _useful_buckets(packed, max_bucket_docs)
     del packed  # the caller may hand it over: it is not needed any more
     groups = _bucket_groups(documents, sizes)
@@ -276,9 +276,7 @@ def buckets_by_document(
     """
     keys = np.concatenate([k for k, _ in pieces]) if pieces else np.zeros(0, dtype=np.uint64)
     docs = np.concatenate([d for _, d in pieces]) if pieces else np.zeros(0, dtype=np.int64)
-    packed = pack_entries(keys[:, None], docs)
-    packed.sort()
-    documents, sizes = _useful_buckets(packed, max_bucket_docs)
+    documents, sizes = _useful_buckets(pack_entries(keys[:, None], docs), max_bucket_docs)
     starts = np.cumsum(sizes) - sizes
     bucket = np.repeat(np.arange(len(sizes)), sizes)
     not_last = np.ones(len(documents), dtype=bool)
@@ -288,12 +286,9 @@ def buckets_by_document(
     sent = np.unique(bucket[not_last] * ranges + where[not_last])  # (bucket, range), each once
     result = []
     for part in range(ranges):
-        chosen = sent[sent % ranges == part] // ranges
-        members = np.repeat(starts[chosen], sizes[chosen]) + (
-            np.arange(int(sizes[chosen].sum()))
-            - np.repeat(np.cumsum(sizes[chosen]) - sizes[chosen], sizes[chosen])
-        )
-        result.append((documents[members], sizes[chosen]))
+        chosen = np.zeros(len(sizes), dtype=bool)
+        chosen[sent[sent % ranges == part] // ranges] = True
+        result.append((documents[np.repeat(chosen, sizes)], sizes[chosen]))
     return result
 
 

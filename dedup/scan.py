@@ -426,13 +426,12 @@ def _blocks(signed: Sequence[Signed]) -> _Blocks:
     )
 
 
-def _with_shared_blocks(found: Candidates, blocks: _Blocks, settings: Settings) -> np.ndarray:
-    """The candidate pairs, and the pairs that share a block (:func:`shared_block_pairs`) besides."""
-    shared = shared_block_pairs(
+def _shared_block_pairs(blocks: _Blocks, settings: Settings) -> np.ndarray:
+    """The pairs that share a block (:func:`shared_block_pairs`)."""
+    return shared_block_pairs(
         blocks.keys, blocks.docs, blocks.words,
         min_words=settings.shared_block_words, max_docs=settings.boilerplate_docs,
     )  # fmt: skip
-    return np.unique(np.concatenate([found.pairs.astype(np.int64), shared]), axis=0)
 
 
 def _boilerplate(
@@ -500,15 +499,10 @@ def neighbours_apply(signed: Sequence[Signed], settings: Settings) -> bool:
     return True
 
 
-def _with_neighbours(
-    pairs: np.ndarray,
-    signed: Sequence[Signed],
-    settings: Settings,
-    jobs: int,
-    mapper: Mapper,
-    progress: Progress | None,
+def _neighbour_pairs(
+    signed: Sequence[Signed], settings: Settings, jobs: int, mapper: Mapper, progress: Progress | None
 ) -> np.ndarray:
-    """``pairs`` and the pairs of neighbouring chunks. Content words are hashed again here (``mapper``
+    """The pairs of neighbouring chunks (:func:`~dedup.neighbours.neighbour_pairs`). Content words are hashed again here (``mapper``
     tasks) rather than kept from signing, so that a corpus too large for neighbours never holds them."""
     tasks = [[item.article.text for item in part] for part in chunks(signed, 64)]
     hashed = mapper(_content_words, tasks, jobs, progress, "hashing content words", [len(t) for t in tasks])
@@ -522,7 +516,7 @@ def _with_neighbours(
     )  # fmt: skip
     if progress:
         progress("finding neighbours", 1, 1)
-    return np.unique(np.concatenate([pairs, neighbours]), axis=0)
+    return neighbours
 
 
 def finish(
@@ -542,11 +536,12 @@ def finish(
     by_id = {a.id: a for a in articles}
     blocks = _blocks(signed)
     boilerplate = _boilerplate(signed, blocks, settings)
-    pairs = _with_shared_blocks(found, blocks, settings)
+    found_by = [found.pairs.astype(np.int64), _shared_block_pairs(blocks, settings)]
     del blocks  # all blocks of a large corpus: not needed while aligning
     searched = neighbours_apply(signed, settings)
     if searched:
-        pairs = _with_neighbours(pairs, signed, settings, jobs, mapper, progress)
+        found_by.append(_neighbour_pairs(signed, settings, jobs, mapper, progress))
+    pairs = np.unique(np.concatenate(found_by), axis=0)
     if progress:
         progress("finding candidates", 1, 1)
     pair_chunks = _pair_chunks([tuple(map(int, p)) for p in pairs])
