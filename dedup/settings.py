@@ -46,7 +46,7 @@ class Settings:
         shared_block_words: two articles are also candidates when they hold the same content-cut block of at
             least this many content words, recurring in at most ``boilerplate_docs`` articles: a sentence
             quoted in another article is too short for windows to share ``min_shared_buckets``.
-        neighbours: two articles are also candidates when a chunk of one is among the this many chunks of
+        neighbours: two articles are also candidates when a chunk of one is among this many chunks of
             other articles most similar to a chunk of the other (TF-IDF cosine, :mod:`dedup.neighbours`):
             reuse that shuffles, replaces or summarises words often shares no window. 0 turns this off.
         neighbour_min_cosine: ...with a cosine of at least this.
