@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import codecs
 import json
+import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dedup.errors import InputError
@@ -23,6 +24,8 @@ __all__ = [
     "HTML_SUFFIXES",
     "ARTICLE_SUFFIXES",
     "DEFAULT_MAX_BYTES",
+    "NOT_REGULAR",
+    "regular_size",
 ]
 
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
@@ -33,7 +36,11 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Article:
-    """One news article. ``encoding`` is how the bytes were decoded (``utf-8`` unless detected otherwise)."""
+    """One news article. ``encoding`` is how the bytes were decoded (``utf-8`` unless detected otherwise).
+
+    ``id`` is what a user passes to address it: the file's path as given, or ``FILE.jsonl#ID`` for a line
+    of a JSON Lines file (``FILE.jsonl#ID (line N)`` when the file repeats the id: no article is lost).
+    """
 
     id: str
     path: str
@@ -92,15 +99,46 @@ def _open_error(label: str, error: OSError) -> InputError:
     return InputError(label, f"cannot be read ({error.strerror or error})")
 
 
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
+NOT_REGULAR = "not a regular file (a device, FIFO or socket), not read"
+
+
+def regular_size(path: Path) -> int:
+    """The size of the regular file at ``path`` (symbolic links followed).
+
+    Raises :class:`InputError` for anything else: reading a device or a FIFO could never end (``/dev/zero``)
+    or never start (a FIFO no one writes to), and their ``st_size`` of 0 says nothing of what they hold.
+    """
     label = str(path)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(label, f"file is {size:,} bytes, above the limit of {max_bytes:,} bytes")
-        return path.read_bytes()
+        info = path.stat()
     except OSError as error:
         raise _open_error(label, error) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(label, "is a directory, not an article")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(label, NOT_REGULAR)
+    return info.st_size
+
+
+def _too_large(label: str, size: str, max_bytes: int) -> InputError:
+    return InputError(label, f"file is {size} bytes, above the limit of {max_bytes:,} bytes")
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``; never more than ``max_bytes + 1`` are read, even
+    from a file that grows while it is read."""
+    label = str(path)
+    size = regular_size(path)
+    if size > max_bytes:
+        raise _too_large(label, f"{size:,}", max_bytes)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as error:
+        raise _open_error(label, error) from None
+    if len(data) > max_bytes:
+        raise _too_large(label, "more than", max_bytes)
+    return data
 
 
 _CHUNK = 1 << 20
@@ -132,6 +170,7 @@ def _jsonl_articles(path: Path, max_bytes: int) -> Iterator[Article | InputError
     unreadable; a later one is a bad line.
     """
     label = str(path)
+    regular_size(path)
     try:
         with open(path, "rb") as handle:
             yield from _parse_jsonl(handle, label, max_bytes)
@@ -141,6 +180,7 @@ def _jsonl_articles(path: Path, max_bytes: int) -> Iterator[Article | InputError
 
 def _parse_jsonl(handle, label: str, max_bytes: int) -> Iterator[Article | InputError]:
     found = False
+    ids: set[str] = set()
     for number, raw, size in _lines(handle, max_bytes):
         where = f"{label} line {number}"
         if raw is None:
@@ -160,12 +200,20 @@ def _parse_jsonl(handle, label: str, max_bytes: int) -> Iterator[Article | Input
             yield InputError(where, "not UTF-8 (JSON Lines files must be UTF-8)")
             continue
         try:
-            yield _from_record(json.loads(line), label, number, "utf-8")
-            found = True
+            article = _from_record(json.loads(line), label, number, "utf-8")
         except json.JSONDecodeError as error:
             yield InputError(where, f"invalid JSON ({error.msg})")
+            continue
         except InputError as error:
             yield error
+            continue
+        if article.id in ids:  # an id repeated in one file: the later article is kept, under its line
+            article = replace(
+                article, id=f"{article.id} (line {number})", path=f"{article.id} (line {number})"
+            )
+        ids.add(article.id)
+        found = True
+        yield article
     if not found:
         raise InputError(label, "no article in this JSONL file")
 
@@ -190,10 +238,11 @@ def _from_record(record: object, path: str, line_number: int, encoding: str) -> 
     if not isinstance(record, dict) or "id" not in record or not isinstance(record.get("text"), str):
         raise InputError(where, 'each JSONL line must be an object with "id" and "text" (a string)')
     optional = {key: str(record[key]) for key in ("title", "date", "source", "url") if record.get(key)}
-    article_id = str(record["id"])
+    # FILE#ID, as a user addresses it: shards from several sources may reuse the same ids
+    article_id = f"{path}#{record['id']}"
     return Article(
-        id=article_id, path=f"{path}#{article_id}", text=_require_text(record["text"], where),
-        encoding=encoding, **optional,
+        id=article_id, path=article_id, text=_require_text(record["text"], where), encoding=encoding,
+        **optional,
     )  # fmt: skip
 
 
@@ -229,6 +278,6 @@ def read_article(ref: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Arti
             raise InputError(path, f"holds several articles; address one as {path}#ID")
         return first
     for article in articles:
-        if isinstance(article, Article) and article.id == wanted:
+        if isinstance(article, Article) and article.id == f"{path}#{wanted}":
             return article
     raise InputError(ref, f"no article with id {wanted!r} in {path}")

@@ -1,6 +1,7 @@
 """The ``dedup`` command line: thin wrappers over the library.
 
-Exit codes: 0 success, 1 an unexpected failure, 2 bad input or usage (a file that cannot be read).
+Exit codes: 0 success, 1 an unexpected failure, 2 bad input or usage (a file that cannot be read), 130
+stopped by Ctrl-C.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ app = typer.Typer(
 )
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")]
 MaxBytesOption = Annotated[
@@ -281,11 +283,21 @@ def index_add(
     from dedup.scan import read_all
 
     settings = _settings(config)
-    with _open_index(index, True, settings, quiet) as store, _progress(disabled=quiet) as progress:
-        articles, skipped = read_all(paths, max_bytes=max_bytes)
-        task = progress.add_task("indexing", total=len(articles))
-        result = store.add(progress.track(articles, task_id=task))
-        stats = store.stats()
+    try:
+        with _open_index(index, True, settings, quiet) as store, _progress(disabled=quiet) as progress:
+            articles, skipped = read_all(paths, max_bytes=max_bytes)
+            task = progress.add_task("indexing", total=len(articles))
+            result = store.add(progress.track(articles, task_id=task))
+            stats = store.stats()
+    except KeyboardInterrupt:
+        Console(stderr=True).print(
+            f"interrupted (Ctrl-C): every batch committed before the stop is in {index}; the same add "
+            "finishes the work (nothing is added twice)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    skipped += result.failed
     summary = {
         "added": result.added, "unchanged": result.unchanged, "replaced": result.replaced,
         "articles": stats.articles, "skipped": [{"path": s.path, "reason": s.reason} for s in skipped],
@@ -506,8 +518,19 @@ def bench_sweep(
     render_sweep(report, Console())
 
 
-def main() -> None:  # pragma: no cover - the console script
-    app()
+def main() -> None:
+    """The console script: the app, and one line on stderr when Ctrl-C stopped it (typer exits 130 silently)."""
+    try:
+        app()
+    except SystemExit as stop:
+        # typer turns KeyboardInterrupt into Exit(130) "from" it; a command that explained the stop itself
+        # raised its own Exit(130) with no cause
+        exited = stop.__context__
+        if stop.code == EXIT_INTERRUPTED and isinstance(
+            exited.__cause__ if exited else None, KeyboardInterrupt
+        ):
+            Console(stderr=True).print("interrupted (Ctrl-C)", highlight=False)
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

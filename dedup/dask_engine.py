@@ -19,9 +19,9 @@ Needs the ``dask`` extra (``pip install 'dedup[dask]'``); with no scheduler addr
 from __future__ import annotations
 
 import operator
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,16 @@ import numpy as np
 from dedup.candidates import Candidates, buckets_by_document, candidates_in_range, partition_keys
 from dedup.errors import DedupError
 from dedup.parallel import Progress
-from dedup.scan import ScanResult, Signed, discover_all, finish, load_and_sign, sign_tasks, stacked_band_keys
+from dedup.scan import (
+    ScanResult,
+    Signed,
+    as_roots,
+    discover_all,
+    finish,
+    load_and_sign,
+    sign_tasks,
+    stacked_band_keys,
+)
 from dedup.settings import Settings
 
 __all__ = ["scan", "cluster_client"]
@@ -122,7 +131,7 @@ def _concatenated(ranges: list[Candidates]) -> Candidates:
 
 
 def scan(
-    root: Path | Sequence[Path],
+    root: str | os.PathLike | Sequence[str | os.PathLike],
     *,
     settings: Settings | None = None,
     scheduler: str | None = None,
@@ -133,7 +142,7 @@ def scan(
 ) -> ScanResult:
     """:func:`dedup.scan.scan` on a Dask cluster (``scheduler`` address, or a local one of ``workers``)."""
     settings = settings or Settings()
-    files, skipped = discover_all([root] if isinstance(root, Path) else root, max_bytes)
+    files, skipped = discover_all(as_roots(root), max_bytes)
     with cluster_client(scheduler, workers) as client:
         slots = max(1, sum(client.nthreads().values()))
         parts = partitions or 2 * slots

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["DedupError", "InputError", "SettingsError"]
+__all__ = ["DedupError", "InputError", "SettingsError", "unexpected"]
 
 
 class DedupError(Exception):
@@ -23,3 +23,11 @@ class InputError(DedupError):
 
 class SettingsError(DedupError, ValueError):
     """A parameter is outside its allowed range; the message names the parameter and the range."""
+
+
+def unexpected(error: Exception) -> str:
+    """An exception dedup did not raise on purpose, in one line: its type and its message's first line.
+
+    The reason given for the one file or pair it stopped (a scan goes on with the others)."""
+    lines = str(error).strip().splitlines()
+    return f"unexpected error: {type(error).__name__}" + (f": {lines[0]}" if lines else "")

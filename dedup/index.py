@@ -30,10 +30,10 @@ import numpy as np
 from dedup.align import Comparer
 from dedup.articles import Article
 from dedup.candidates import band_keys
-from dedup.errors import DedupError
+from dedup.errors import DedupError, unexpected
 from dedup.model import Comparison
 from dedup.parallel import Progress
-from dedup.scan import block_keys, lsh_bands, signature_scheme, windows_of
+from dedup.scan import Skipped, block_keys, lsh_bands, signature_scheme, windows_of
 from dedup.settings import Settings
 from dedup.signatures import Windows
 
@@ -43,6 +43,7 @@ __all__ = [
     "IndexError_",
     "IndexStats",
     "AddResult",
+    "Pending",
     "FORMAT",
     "open_index",
     "CONVERTING",
@@ -90,9 +91,10 @@ def stored_block_keys(windows: Windows, settings: Settings) -> list[int]:
     return np.unique(keys[words >= settings.shared_block_words].astype(np.int64) | BLOCK_TAG).tolist()
 
 
-def index_keys(text: str, settings: Settings) -> tuple[list[int], list[int]]:
-    """The distinct band keys of a text's windows, and its :func:`stored_block_keys`."""
-    windows = windows_of(text, settings)
+def index_keys(text: str | Windows, settings: Settings) -> tuple[list[int], list[int]]:
+    """The distinct band keys of a text's windows (or of ``windows`` already computed), and its
+    :func:`stored_block_keys`."""
+    windows = windows_of(text, settings) if isinstance(text, str) else text
     bands = band_keys(windows.signatures, *lsh_bands(settings))
     return np.unique(bands.ravel().view(np.int64)).tolist(), stored_block_keys(windows, settings)
 
@@ -109,9 +111,15 @@ class IndexStats:
 
 @dataclass(frozen=True)
 class AddResult:
+    """What an add did; ``failed`` holds the articles an unexpected error kept out, with the reason."""
+
     added: int
     unchanged: int
     replaced: int
+    failed: tuple[Skipped, ...] = ()
+
+
+Pending = tuple[Article, str, bool, Windows]  # an article, its SHA-256, whether it replaces one, its windows
 
 
 def versions() -> dict[str, str]:
@@ -175,8 +183,8 @@ class ArticleIndex(ABC):
         """The SHA-256 of the indexed text under ``article_id``, or ``None``."""
 
     @abstractmethod
-    def store(self, batch: list[tuple[Article, str, bool]]) -> None:
-        """Write ``(article, sha256, replaces an indexed one)`` items; each item all or nothing."""
+    def store(self, batch: list[Pending]) -> None:
+        """Write ``(article, sha256, replaces an indexed one, windows)`` items; each item all or nothing."""
 
     @abstractmethod
     def remove(self, article_id: str) -> bool:
@@ -203,9 +211,14 @@ class ArticleIndex(ABC):
     batch_size = 1  # articles written together (a store may commit a batch at once)
 
     def add(self, articles: Iterable[Article]) -> AddResult:
-        """Add articles (committed in batches of :attr:`batch_size`). Same id and same text: nothing changes."""
+        """Add articles (committed in batches of :attr:`batch_size`). Same id and same text: nothing changes.
+
+        An article whose signing raises an unexpected error is left out and reported in ``failed``; the others
+        are added. (An error of the store itself, a full disk say, stops the add: it is not the article's.)
+        """
         added = unchanged = replaced = 0
-        batch: list[tuple[Article, str, bool]] = []
+        failed: list[Skipped] = []
+        batch: list[Pending] = []
         for article in articles:
             if any(item[0].id == article.id for item in batch):  # the same id twice: the later one wins
                 self.store(batch)
@@ -215,14 +228,19 @@ class ArticleIndex(ABC):
             if stored == digest:
                 unchanged += 1
                 continue
-            batch.append((article, digest, stored is not None))
+            try:
+                windows = windows_of(article.text, self.settings)
+            except Exception as error:  # one article's failure is that article's, never the whole add's
+                failed.append(Skipped(article.path, unexpected(error)))
+                continue
+            batch.append((article, digest, stored is not None, windows))
             added, replaced = added + (stored is None), replaced + (stored is not None)
             if len(batch) >= self.batch_size:
                 self.store(batch)
                 batch = []
         if batch:
             self.store(batch)
-        return AddResult(added, unchanged, replaced)
+        return AddResult(added, unchanged, replaced, tuple(failed))
 
     def query(self, article: Article, top: int = 10) -> list[Comparison]:
         """The indexed articles that share passages with ``article``, most derived first."""
@@ -398,7 +416,7 @@ class Index(ArticleIndex):
 
     batch_size = 100  # articles per transaction: an interrupted add keeps every batch committed before
 
-    def _keys(self, text: str) -> list[int]:
+    def _keys(self, text: str | Windows) -> list[int]:
         """The text's band keys and block keys (:func:`index_keys`), in one list."""
         windows, blocks = index_keys(text, self.settings)
         return windows + blocks
@@ -411,10 +429,10 @@ class Index(ArticleIndex):
             "DELETE FROM buckets WHERE key = ? AND num = ?", ((k, num) for k in self._keys(text))
         )
 
-    def store(self, batch: list[tuple[Article, str, bool]]) -> None:
-        keys = [self._keys(article.text) for article, _, _ in batch]
+    def store(self, batch: list[Pending]) -> None:
+        keys = [self._keys(windows) for _, _, _, windows in batch]
         with self._write():
-            for (article, digest, _), article_keys in zip(batch, keys, strict=True):
+            for (article, digest, _, _), article_keys in zip(batch, keys, strict=True):
                 fields = (digest, article.path, article.text, article.title, article.date, article.source,
                           article.url, article.encoding)  # fmt: skip
                 # looked up again under the write lock: another client may have added the id meanwhile

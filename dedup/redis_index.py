@@ -39,6 +39,7 @@ from dedup.index import (
     ArticleIndex,
     IndexError_,
     IndexStats,
+    Pending,
     check_meta,
     conversion_meta,
     report_conversion,
@@ -167,17 +168,17 @@ class RedisIndex(ArticleIndex):
 
     batch_size = 200  # one pipeline of LSH inserts and one MULTI/EXEC of records per batch
 
-    def store(self, batch: list[tuple[Article, str, bool]]) -> None:
-        for article, _, replace in batch:
+    def store(self, batch: list[Pending]) -> None:
+        for article, _, replace, _ in batch:
             if replace:
                 self._remove_article(article.id)
-        windows = [windows_of(article.text, self.settings) for article, _, _ in batch]
+        windows = [found for _, _, _, found in batch]
         signatures = [found.signatures for found in windows]
         self.db.hset(
-            _PREFIX + "adding", mapping={a.id: len(s) for (a, _, _), s in zip(batch, signatures, strict=True)}
+            _PREFIX + "adding", mapping={a.id: len(s) for (a, *_), s in zip(batch, signatures, strict=True)}
         )
         with self.lsh.insertion_session() as session:
-            for (article, _, _), rows in zip(batch, signatures, strict=True):
+            for (article, *_), rows in zip(batch, signatures, strict=True):
                 for key, row in zip(self._window_keys(article.id, len(rows)), rows, strict=True):
                     lean = self._lean(seed=self.seed, hashvalues=row, scheme="affine32")
                     session.insert(key, lean, check_duplication=False)
@@ -186,7 +187,7 @@ class RedisIndex(ArticleIndex):
                 pipe.incr(_PREFIX + "next")
             numbers = pipe.execute()
         with self.db.pipeline(transaction=True) as pipe:
-            for (article, digest, _), found, number in zip(batch, windows, numbers, strict=True):
+            for (article, digest, *_), found, number in zip(batch, windows, numbers, strict=True):
                 rows = found.signatures
                 pipe.hsetnx(_PREFIX + "order", article.id, number)  # a replaced article keeps its place
                 buckets = self._bucket_count(rows)
@@ -199,7 +200,7 @@ class RedisIndex(ArticleIndex):
                 self._add_blocks(pipe, article.id, stored_block_keys(found, self.settings))
                 pipe.sadd(_PREFIX + "ids", article.id)
                 pipe.incrby(_PREFIX + "buckets", buckets)
-            pipe.hdel(_PREFIX + "adding", *(article.id for article, _, _ in batch))
+            pipe.hdel(_PREFIX + "adding", *(article.id for article, *_ in batch))
             pipe.execute()
 
     def _bucket_count(self, signatures: np.ndarray) -> int:

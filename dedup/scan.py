@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from dedup.align import Comparer, comparison_of
-from dedup.articles import ARTICLE_SUFFIXES, Article, iter_articles
+from dedup.articles import ARTICLE_SUFFIXES, Article, iter_articles, regular_size
 from dedup.attribution import derivation_graph
 from dedup.candidates import (
     Candidates,
@@ -27,7 +27,7 @@ from dedup.candidates import (
     pack_entries,
     shared_block_pairs,
 )
-from dedup.errors import InputError
+from dedup.errors import InputError, unexpected
 from dedup.model import Comparison
 from dedup.neighbours import neighbour_pairs
 from dedup.parallel import Progress, chunks, map_chunks
@@ -36,10 +36,12 @@ from dedup.signatures import SignatureScheme, Windows, features, window_signatur
 
 __all__ = [
     "Skipped",
+    "FailedPair",
     "Cluster",
     "ScanResult",
     "Signed",
     "discover",
+    "as_roots",
     "scan",
     "sign",
     "signature_scheme",
@@ -88,10 +90,12 @@ def discover(root: Path, max_bytes: int) -> tuple[list[Path], list[Skipped]]:
                 if path.stem.upper() == "README":
                     skipped.append(Skipped(str(path), "a README describes the corpus; it is not an article"))
                     continue
-                size = path.stat().st_size
+                size = regular_size(path)
+            except InputError as error:
+                skipped.append(Skipped(error.path, error.reason))
+                continue
             except OSError as error:
-                reason = "broken symbolic link" if entry.is_symlink() else (error.strerror or str(error))
-                skipped.append(Skipped(str(path), reason))
+                skipped.append(Skipped(str(path), error.strerror or str(error)))
                 continue
             if size > max_bytes and path.suffix.lower() != ".jsonl":  # JSONL: the limit is per article
                 skipped.append(Skipped(str(path), f"{size:,} bytes, above the limit of {max_bytes:,} bytes"))
@@ -163,7 +167,10 @@ def lsh_bands(settings: Settings) -> tuple[int, int]:
 
 
 def read_file(path: Path, max_bytes: int) -> tuple[list[Article], list[Skipped]]:
-    """The articles of one file, and its bad lines or the file itself as skipped, with reasons."""
+    """The articles of one file, and its bad lines or the file itself as skipped, with reasons.
+
+    An unexpected exception (a parser or an extractor failing on this file) skips the rest of the file with
+    its message; the articles read before it are kept."""
     articles, skipped = [], []
     try:
         for item in iter_articles(path, max_bytes=max_bytes):
@@ -173,16 +180,23 @@ def read_file(path: Path, max_bytes: int) -> tuple[list[Article], list[Skipped]]
                 articles.append(item)
     except InputError as error:
         skipped.append(Skipped(error.path, error.reason))
+    except Exception as error:  # one file's failure is that file's, never the whole scan's
+        skipped.append(Skipped(str(path), unexpected(error)))
     return articles, skipped
 
 
 def load_and_sign(task: tuple[Sequence[Path], Settings, int]) -> tuple[list[Signed], list[Skipped]]:
+    """Read and sign a chunk of files; an article that cannot be signed is skipped with the reason."""
     paths, settings, max_bytes = task
     signed, skipped = [], []
     for path in paths:
         articles, bad = read_file(path, max_bytes)
-        signed += [sign(article, settings) for article in articles]
         skipped += bad
+        for article in articles:
+            try:
+                signed.append(sign(article, settings))
+            except Exception as error:  # one article's failure is that article's
+                skipped.append(Skipped(article.path, unexpected(error)))
     return signed, skipped
 
 
@@ -203,12 +217,32 @@ def read_all(paths: Sequence[Path], *, max_bytes: int) -> tuple[list[Article], l
 _comparer: Comparer | None = None
 
 
-def _align_pairs(task: tuple[Sequence[tuple[int, int]], dict[int, Article], Settings]) -> list[Comparison]:
+@dataclass(frozen=True)
+class FailedPair:
+    """A candidate pair whose alignment raised an unexpected exception: reported, the scan goes on."""
+
+    a: str
+    b: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"a": self.a, "b": self.b, "reason": self.reason}
+
+
+def _align_pairs(
+    task: tuple[Sequence[tuple[int, int]], dict[int, Article], Settings],
+) -> list[Comparison | FailedPair]:
     global _comparer
     pairs, articles, settings = task
     if _comparer is None or _comparer.settings != settings:
         _comparer = Comparer(settings)
-    return [_comparer(articles[i], articles[j]) for i, j in pairs]
+    results: list[Comparison | FailedPair] = []
+    for i, j in pairs:
+        try:
+            results.append(_comparer(articles[i], articles[j]))
+        except Exception as error:  # one pair's failure is that pair's, never the whole scan's
+            results.append(FailedPair(articles[i].id, articles[j].id, unexpected(error)))
+    return results
 
 
 @dataclass(frozen=True)
@@ -242,6 +276,7 @@ class ScanResult:
     candidate_pairs: np.ndarray  # (n, 2) int64: indices into ``articles``, first < second
     neighbours: bool  # whether neighbouring chunks were searched (:func:`neighbours_apply`)
     settings: dict[str, object] = field(default_factory=dict)
+    failed_pairs: list[FailedPair] = field(default_factory=list)
 
     @property
     def candidates(self) -> int:
@@ -258,6 +293,7 @@ class ScanResult:
             "derivation": derivation_graph(self.pairs),
             "boilerplate": {k: [list(s) for s in v] for k, v in sorted(self.boilerplate.items())},
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "failed_pairs": [f.to_dict() for f in self.failed_pairs],
             "settings": self.settings,
         }
 
@@ -345,12 +381,17 @@ def _without_boilerplate(
     return comparison_of(a, b, kept, settings, with_ids=True, credits=credits)
 
 
+def as_roots(root: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Path]:
+    """One path (a ``str`` too) or several, as a list of paths."""
+    return [Path(root)] if isinstance(root, str | os.PathLike) else [Path(r) for r in root]
+
+
 def discover_all(roots: Sequence[Path], max_bytes: int) -> tuple[list[Path], list[Skipped]]:
     """:func:`discover` over several roots (folders, files, JSONL shards), each file once."""
     files: dict[Path, None] = {}  # ordered, and each file once however many roots reach it
     skipped: list[Skipped] = []
     for root in roots:
-        found, bad = discover(root, max_bytes)
+        found, bad = discover(Path(root), max_bytes)
         files.update(dict.fromkeys(found))
         skipped += bad
     return list(files), skipped
@@ -549,21 +590,25 @@ def finish(
         (chunk, {k: articles[k] for pair in chunk for k in pair}, settings) for chunk in pair_chunks
     ]
     derived: list[Comparison] = []
+    failed: list[FailedPair] = []
     for chunk_results in mapper(
         _align_pairs, align_tasks, jobs, progress, "aligning", [len(c) for c in pair_chunks]
     ):
         for comparison in chunk_results:
+            if isinstance(comparison, FailedPair):
+                failed.append(comparison)
+                continue
             comparison = _without_boilerplate(comparison, by_id, boilerplate, settings)
             if comparison.passages:
                 derived.append(comparison)
     return ScanResult(
         articles, derived, boilerplate, _union_find_clusters(derived, by_id), skipped, pairs, searched,
-        settings.as_dict(),
+        settings.as_dict(), failed,
     )  # fmt: skip
 
 
 def scan(
-    root: Path | Sequence[Path],
+    root: str | os.PathLike | Sequence[str | os.PathLike],
     *,
     settings: Settings | None = None,
     jobs: int | None = None,
@@ -573,7 +618,7 @@ def scan(
     """Scan ``root`` (a directory, a file, or several of them) for articles that share passages."""
     settings = settings or Settings()
     jobs = jobs or os.cpu_count() or 1
-    files, skipped = discover_all([root] if isinstance(root, Path) else root, max_bytes)
+    files, skipped = discover_all(as_roots(root), max_bytes)
     tasks = sign_tasks(files, settings, max_bytes, jobs)
     signed: list[Signed] = []
     for chunk_signed, chunk_skipped in map_chunks(

@@ -55,7 +55,7 @@ def test_jsonl_articles_are_addressed_by_id(tmp_path):
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     second = read_article(f"{path}#2")
     assert (second.id, second.text, second.date, second.path) == (
-        "2",
+        f"{path}#2",
         "Second article text.",
         "2020-12-18",
         f"{path}#2",
@@ -135,7 +135,7 @@ def test_a_jsonl_feed_is_limited_per_article_not_as_a_whole(tmp_path):
     items = list(iter_articles(feed, max_bytes=2000))
     articles = [i for i in items if not isinstance(i, InputError)]
     errors = [i for i in items if isinstance(i, InputError)]
-    assert [a.id for a in articles] == [f"a{k}" for k in range(30)]
+    assert [a.id for a in articles] == [f"{feed}#a{k}" for k in range(30)]
     assert [e.path for e in errors] == [f"{feed} line 4"] and "per article" in errors[0].reason
 
 
@@ -143,7 +143,7 @@ def test_a_jsonl_line_without_end_is_skipped_without_being_held(tmp_path):
     feed = tmp_path / "feed.jsonl"
     feed.write_bytes(json.dumps({"id": "ok", "text": "Fine text."}).encode() + b"\n" + b"y" * 3_000_000)
     items = list(iter_articles(feed, max_bytes=1000))
-    assert items[0].id == "ok"
+    assert items[0].id == f"{feed}#ok"
     assert isinstance(items[1], InputError) and "3,000,000 bytes" in items[1].reason
 
 

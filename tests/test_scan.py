@@ -219,7 +219,7 @@ def test_bad_files_are_skipped_with_reasons_and_the_scan_goes_on(tmp_path):
     assert "above the limit" in reasons["huge.txt"]
     assert (tmp_path / "shard.jsonl").stat().st_size > 3000  # a feed is limited per article, not as a whole
     assert "per article" in reasons["shard.jsonl"]
-    assert {a.id for a in result.articles} >= {f"s{k}" for k in range(12)}
+    assert {a.id for a in result.articles} >= {f"{tmp_path / 'shard.jsonl'}#s{k}" for k in range(12)}
     assert "invalid JSON" in reasons["feed.jsonl"]
     assert "broken symbolic link" in reasons["broken.txt"]
     assert "loop" in reasons["loop"]
@@ -277,15 +277,16 @@ def test_the_likely_original_of_a_cluster_is_the_earliest_source(tmp_path):
     ]
     (tmp_path / "feed.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     result = scan(tmp_path, jobs=1)
+    feed = tmp_path / "feed.jsonl"
     assert len(result.clusters) == 1
-    assert result.clusters[0].original == "wire"
+    assert result.clusters[0].original == f"{feed}#wire"
     edges = result.summary()["derivation"]["edges"]
     assert {(e["source"], e["derived"]) for e in edges if "source" in e} >= {
-        ("wire", "copy1"),
-        ("wire", "copy2"),
+        (f"{feed}#wire", f"{feed}#copy1"),
+        (f"{feed}#wire", f"{feed}#copy2"),
     }
     uncredited = {u["article"] for u in result.summary()["derivation"]["uncredited"]}
-    assert uncredited == {"copy1", "copy2"}
+    assert uncredited == {f"{feed}#copy1", f"{feed}#copy2"}
 
 
 @settings(max_examples=100, deadline=None)

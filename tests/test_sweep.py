@@ -61,7 +61,9 @@ def test_user_pairs_address_jsonl_articles_by_id(tmp_path):
         encoding="utf-8",
     )
     data = load_pairs(tmp_path / "pairs.csv")
-    assert [p.a.id for p in data.pairs] == ["n0", "n2"] and data.pairs[0].a.text == article(0)
+    assert [p.a.id for p in data.pairs] == [f"{shard}#n0", f"{shard}#n2"] and data.pairs[0].a.text == article(
+        0
+    )
     assert [p.split for p in data.pairs] == ["train", "test"]
 
 

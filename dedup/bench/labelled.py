@@ -270,9 +270,10 @@ class _Resolver:
                 self._errors[path] = error
         if path in self._errors:
             raise self._errors[path]
-        if wanted not in self._files[path]:
+        found = self._files[path].get(f"{path}#{wanted}")
+        if found is None:
             raise InputError(ref, f"no article with id {wanted!r} in {path}")
-        return self._files[path][wanted]
+        return found
 
 
 def split(

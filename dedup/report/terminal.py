@@ -137,7 +137,7 @@ def most_derived(result: ScanResult, limit: int) -> list[tuple[str, float, str]]
 
 
 def render_scan(result: ScanResult, console: Console, limit: int = 10) -> None:
-    """Summary of a scan: most derived articles, clusters, boilerplate and skipped files."""
+    """Summary of a scan: most derived articles, clusters, boilerplate, skipped files and failed pairs."""
     console.print(
         f"[bold]{len(result.articles):,}[/] articles, {result.candidates:,} candidate pairs, "
         f"[bold]{len(result.pairs):,}[/] derived pairs, {len(result.clusters):,} clusters"
@@ -183,3 +183,7 @@ def render_scan(result: ScanResult, console: Console, limit: int = 10) -> None:
         console.print(f"[yellow]skipped {len(result.skipped):,} file(s):[/]")
         for skipped in result.skipped:
             console.print(f"  {skipped.path}: {skipped.reason}", highlight=False, markup=False)
+    if result.failed_pairs:
+        console.print(f"[yellow]{len(result.failed_pairs):,} pair(s) could not be aligned:[/]")
+        for failed in result.failed_pairs:
+            console.print(f"  {failed.a} / {failed.b}: {failed.reason}", highlight=False, markup=False)
