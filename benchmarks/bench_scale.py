@@ -30,8 +30,8 @@ import numpy as np
 from datasketch import MinHash
 
 from dedup.articles import iter_articles
+from dedup.corpus import scan, signature_scheme
 from dedup.index import Index
-from dedup.scan import scan, signature_scheme
 from dedup.settings import Settings, load_settings
 from dedup.signatures import features, window_signatures
 

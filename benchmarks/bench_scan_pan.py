@@ -20,7 +20,7 @@ from pathlib import Path
 from dedup.align import regions
 from dedup.bench.pan import read_annotations, subset_names
 from dedup.bench.pan_measures import Annotation, score
-from dedup.scan import scan
+from dedup.corpus import scan
 from dedup.settings import Settings, load_settings
 
 RESULTS = Path(__file__).parent / "results"

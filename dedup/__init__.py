@@ -14,7 +14,7 @@ __all__ = ["compare", "scan", "read_article", "Article", "Comparison", "Passage"
 
 _WHERE = {
     "compare": "dedup.align",
-    "scan": "dedup.scan",
+    "scan": "dedup.corpus",
     "read_article": "dedup.articles",
     "Article": "dedup.articles",
     "Comparison": "dedup.model",

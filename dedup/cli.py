@@ -199,7 +199,7 @@ def scan(
                     max_bytes=max_bytes, progress=report,
                 )  # fmt: skip
             else:
-                from dedup.scan import scan as scan_corpus
+                from dedup.corpus import scan as scan_corpus
 
                 result = scan_corpus(
                     sources, settings=settings, jobs=jobs, max_bytes=max_bytes, progress=report
@@ -280,7 +280,7 @@ def index_add(
 
     Example: dedup index add corpora/ --index news.sqlite
     """
-    from dedup.scan import read_all
+    from dedup.corpus import read_all
 
     settings = _settings(config)
     try:

@@ -1,6 +1,6 @@
 """``dedup scan --engine dask``: the scan's pipeline as tasks on a Dask distributed cluster.
 
-The stages are those of :func:`dedup.scan.scan`, with the same functions, so the results are the same:
+The stages are those of :func:`dedup.corpus.scan`, with the same functions, so the results are the same:
 
 1. reading and signing: one task per chunk of files (every worker must see the files);
 2. two shuffles: each chunk's band keys are split by ``key % partitions`` in its task
@@ -27,9 +27,7 @@ from typing import Any
 import numpy as np
 
 from dedup.candidates import Candidates, buckets_by_document, candidates_in_range, partition_keys
-from dedup.errors import DedupError
-from dedup.parallel import Progress
-from dedup.scan import (
+from dedup.corpus import (
     ScanResult,
     Signed,
     as_roots,
@@ -39,6 +37,8 @@ from dedup.scan import (
     sign_tasks,
     stacked_band_keys,
 )
+from dedup.errors import DedupError
+from dedup.parallel import Progress
 from dedup.settings import Settings
 
 __all__ = ["scan", "cluster_client"]
@@ -140,7 +140,7 @@ def scan(
     max_bytes: int = 5 * 1024 * 1024,
     progress: Progress | None = None,
 ) -> ScanResult:
-    """:func:`dedup.scan.scan` on a Dask cluster (``scheduler`` address, or a local one of ``workers``)."""
+    """:func:`dedup.corpus.scan` on a Dask cluster (``scheduler`` address, or a local one of ``workers``)."""
     settings = settings or Settings()
     files, skipped = discover_all(as_roots(root), max_bytes)
     with cluster_client(scheduler, workers) as client:

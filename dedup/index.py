@@ -30,10 +30,10 @@ import numpy as np
 from dedup.align import Comparer
 from dedup.articles import Article
 from dedup.candidates import band_keys
+from dedup.corpus import Skipped, block_keys, lsh_bands, signature_scheme, windows_of
 from dedup.errors import DedupError, unexpected
 from dedup.model import Comparison
 from dedup.parallel import Progress
-from dedup.scan import Skipped, block_keys, lsh_bands, signature_scheme, windows_of
 from dedup.settings import Settings
 from dedup.signatures import Windows
 

@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from dedup.articles import Article
+from dedup.corpus import lsh_bands, signature_scheme, windows_of
 from dedup.index import (
     ArticleIndex,
     IndexError_,
@@ -49,7 +50,6 @@ from dedup.index import (
     with_block_candidates,
 )
 from dedup.parallel import Progress
-from dedup.scan import lsh_bands, signature_scheme, windows_of
 from dedup.settings import Settings
 from dedup.signatures import Windows
 

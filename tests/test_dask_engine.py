@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from dedup.scan import scan
+from dedup.corpus import scan
 
 from .conftest import CORPORA
 from .textgen import article

@@ -18,8 +18,8 @@ import dedup.articles
 from dedup.align import Comparer, compare
 from dedup.articles import read_article
 from dedup.cli import app
+from dedup.corpus import scan
 from dedup.index import Index
-from dedup.scan import scan
 
 from .conftest import SEED_A, SEED_B
 from .textgen import article
@@ -118,6 +118,14 @@ def test_an_article_failing_to_sign_is_left_out_of_an_add_and_the_rest_is_indexe
     with Index(tmp_path / "i.sqlite") as index:
         assert str(folder / "wire2.txt") not in set(index.ids())
         assert index.get(str(folder / "copy1.txt")).text == (folder / "copy1.txt").read_text(encoding="utf-8")
+
+
+def test_scan_takes_a_str_path_as_the_public_api_promises(tmp_path):
+    import dedup.index  # noqa: F401 - imports the scan's module: dedup.scan must stay the function
+
+    folder = _corpus(tmp_path / "corpus")
+    assert _records(dedup.scan(str(folder), jobs=1)) == _records(dedup.scan(folder, jobs=1))
+    assert len(dedup.scan([str(folder / "wire1.txt"), folder / "copy1.txt"], jobs=1).pairs) == 1
 
 
 def test_jsonl_shards_reusing_an_id_are_never_mixed_up(tmp_path):

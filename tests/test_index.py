@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from dedup.articles import Article, read_article
 from dedup.cli import app
+from dedup.corpus import sign
 from dedup.index import BLOCK_TAG, CONVERTING, Index, IndexError_, signature_meta
-from dedup.scan import sign
 from dedup.settings import Settings
 
 from .conftest import CORPORA, SEED_A, SEED_B

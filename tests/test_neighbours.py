@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.articles import Article
+from dedup.corpus import neighbours_apply, scan, sign
 from dedup.neighbours import chunk_vectors, neighbour_pairs
-from dedup.scan import neighbours_apply, scan, sign
 from dedup.settings import Settings
 from dedup.signatures import features
 

@@ -22,8 +22,8 @@ from dedup.candidates import (
     shared_block_pairs,
 )
 from dedup.cli import app
+from dedup.corpus import scan
 from dedup.errors import SettingsError
-from dedup.scan import scan
 from dedup.settings import Settings
 
 from .conftest import CORPORA, SEED_A, SEED_B
@@ -350,7 +350,7 @@ def test_candidates_shuffled_by_key_then_by_document_equal_candidates_over_all_k
 @settings(max_examples=100, deadline=None)
 @given(st.sets(st.tuples(st.integers(0, 40), st.integers(0, 40)).filter(lambda p: p[0] < p[1]), max_size=120))
 def test_alignment_tasks_keep_each_component_together_and_every_pair_once(pairs):
-    from dedup.scan import _pair_chunks
+    from dedup.corpus import _pair_chunks
 
     tasks = _pair_chunks(sorted(pairs), size=8, largest=20)
     flat = [pair for task in tasks for pair in task]

@@ -33,9 +33,9 @@ from dedup.bench.labelled import LabelledData, LabelledPair, split
 from dedup.bench.pan_measures import Annotation, score
 from dedup.bench.paraphrase import f1_score, precision_recall
 from dedup.candidates import band_keys, candidate_pairs, lsh_parameters
+from dedup.corpus import windows_of
 from dedup.errors import SettingsError
 from dedup.parallel import Progress, chunks, map_chunks
-from dedup.scan import windows_of
 from dedup.settings import CONSTRAINTS, Settings
 
 __all__ = ["GRIDS", "DEFAULT_PARAMETERS", "Point", "Sweep", "SweepReport", "run", "with_value", "choose"]

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from dedup.bench.pan import PanReport
     from dedup.bench.paraphrase import MsrpReport
     from dedup.bench.sweep import SweepReport
-    from dedup.scan import ScanResult
+    from dedup.corpus import ScanResult
 
 __all__ = ["render_comparison", "render_pan", "render_msrp", "render_scan", "render_sweep", "most_derived"]
 
