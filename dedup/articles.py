@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -26,6 +28,7 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "NOT_REGULAR",
     "regular_size",
+    "path_label",
 ]
 
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
@@ -89,6 +92,16 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
     return str(best), best.encoding
 
 
+def path_label(path: str | os.PathLike) -> str:
+    """How dedup names a file in every output (ids, JSON, SQLite, HTML): its path as given, with the bytes of
+    a name that is not UTF-8 (which Python keeps as lone surrogates, and no UTF-8 writer takes) as ``\\xNN``.
+
+    >>> path_label(os.fsdecode(b"caf\\xe9.txt"))
+    'caf\\\\xe9.txt'
+    """
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def _open_error(label: str, error: OSError) -> InputError:
     if isinstance(error, FileNotFoundError):
         return InputError(label, "no such file (or a broken symbolic link)")
@@ -108,7 +121,7 @@ def regular_size(path: Path) -> int:
     Raises :class:`InputError` for anything else: reading a device or a FIFO could never end (``/dev/zero``)
     or never start (a FIFO no one writes to), and their ``st_size`` of 0 says nothing of what they hold.
     """
-    label = str(path)
+    label = path_label(path)
     try:
         info = path.stat()
     except OSError as error:
@@ -127,7 +140,7 @@ def _too_large(label: str, size: str, max_bytes: int) -> InputError:
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
     """The bytes of a regular file of at most ``max_bytes``; never more than ``max_bytes + 1`` are read, even
     from a file that grows while it is read."""
-    label = str(path)
+    label = path_label(path)
     size = regular_size(path)
     if size > max_bytes:
         raise _too_large(label, f"{size:,}", max_bytes)
@@ -169,7 +182,7 @@ def _jsonl_articles(path: Path, max_bytes: int) -> Iterator[Article | InputError
     JSON Lines is UTF-8 by definition: a first line that is not (or holds NUL bytes) makes the whole file
     unreadable; a later one is a bad line.
     """
-    label = str(path)
+    label = path_label(path)
     regular_size(path)
     try:
         with open(path, "rb") as handle:
@@ -237,13 +250,26 @@ def _from_record(record: object, path: str, line_number: int, encoding: str) -> 
     where = f"{path} line {line_number}"
     if not isinstance(record, dict) or "id" not in record or not isinstance(record.get("text"), str):
         raise InputError(where, 'each JSONL line must be an object with "id" and "text" (a string)')
-    optional = {key: str(record[key]) for key in ("title", "date", "source", "url") if record.get(key)}
+    optional = {
+        key: _whole_characters(str(record[key]))
+        for key in ("title", "date", "source", "url")
+        if record.get(key)
+    }
     # FILE#ID, as a user addresses it: shards from several sources may reuse the same ids
-    article_id = f"{path}#{record['id']}"
+    article_id = f"{path}#{_whole_characters(str(record['id']))}"
     return Article(
-        id=article_id, path=article_id, text=_require_text(record["text"], where), encoding=encoding,
-        **optional,
+        id=article_id, path=article_id, text=_require_text(_whole_characters(record["text"]), where),
+        encoding=encoding, **optional,
     )  # fmt: skip
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _whole_characters(text: str) -> str:
+    """``text`` with each lone surrogate (JSON may escape one, ``"\\udcff"``; no UTF-8 writer takes it) as
+    U+FFFD: one character for one, so offsets stay true."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def iter_articles(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Article | InputError]:
@@ -252,7 +278,7 @@ def iter_articles(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> It
     A file that cannot be read at all raises :class:`InputError`.
     """
     path = Path(path)
-    label = str(path)
+    label = path_label(path)
     suffix = path.suffix.lower()
     if suffix not in ARTICLE_SUFFIXES:
         raise InputError(label, f"unsupported file type {suffix or '(none)'}; use .txt .md .html .htm .jsonl")
@@ -278,6 +304,6 @@ def read_article(ref: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Arti
             raise InputError(path, f"holds several articles; address one as {path}#ID")
         return first
     for article in articles:
-        if isinstance(article, Article) and article.id == f"{path}#{wanted}":
+        if isinstance(article, Article) and article.id == f"{path_label(path)}#{wanted}":
             return article
     raise InputError(ref, f"no article with id {wanted!r} in {path}")

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from dedup.align import Comparer, comparison_of
-from dedup.articles import ARTICLE_SUFFIXES, Article, iter_articles, regular_size
+from dedup.articles import ARTICLE_SUFFIXES, Article, iter_articles, path_label, regular_size
 from dedup.attribution import derivation_graph
 from dedup.candidates import (
     Candidates,
@@ -68,16 +68,16 @@ def discover(root: Path, max_bytes: int) -> tuple[list[Path], list[Skipped]]:
         try:
             info = directory.stat()
         except OSError as error:
-            skipped.append(Skipped(str(directory), f"cannot be read ({error.strerror or error})"))
+            skipped.append(Skipped(path_label(directory), f"cannot be read ({error.strerror or error})"))
             return
         if (info.st_dev, info.st_ino) in seen_dirs:
-            skipped.append(Skipped(str(directory), "symbolic link loop (directory already scanned)"))
+            skipped.append(Skipped(path_label(directory), "symbolic link loop (directory already scanned)"))
             return
         seen_dirs.add((info.st_dev, info.st_ino))
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as error:
-            skipped.append(Skipped(str(directory), f"cannot be listed ({error.strerror or error})"))
+            skipped.append(Skipped(path_label(directory), f"cannot be listed ({error.strerror or error})"))
             return
         for entry in entries:
             path = Path(entry.path)
@@ -88,24 +88,28 @@ def discover(root: Path, max_bytes: int) -> tuple[list[Path], list[Skipped]]:
                 if path.suffix.lower() not in ARTICLE_SUFFIXES:
                     continue
                 if path.stem.upper() == "README":
-                    skipped.append(Skipped(str(path), "a README describes the corpus; it is not an article"))
+                    skipped.append(
+                        Skipped(path_label(path), "a README describes the corpus; it is not an article")
+                    )
                     continue
                 size = regular_size(path)
             except InputError as error:
                 skipped.append(Skipped(error.path, error.reason))
                 continue
             except OSError as error:
-                skipped.append(Skipped(str(path), error.strerror or str(error)))
+                skipped.append(Skipped(path_label(path), error.strerror or str(error)))
                 continue
             if size > max_bytes and path.suffix.lower() != ".jsonl":  # JSONL: the limit is per article
-                skipped.append(Skipped(str(path), f"{size:,} bytes, above the limit of {max_bytes:,} bytes"))
+                skipped.append(
+                    Skipped(path_label(path), f"{size:,} bytes, above the limit of {max_bytes:,} bytes")
+                )
             else:
                 files.append(path)
 
     if root.is_file():
         return [root], []
     if not root.is_dir():
-        return [], [Skipped(str(root), "no such file or directory")]
+        return [], [Skipped(path_label(root), "no such file or directory")]
     visit(root)
     return files, skipped
 
@@ -181,7 +185,7 @@ def read_file(path: Path, max_bytes: int) -> tuple[list[Article], list[Skipped]]
     except InputError as error:
         skipped.append(Skipped(error.path, error.reason))
     except Exception as error:  # one file's failure is that file's, never the whole scan's
-        skipped.append(Skipped(str(path), unexpected(error)))
+        skipped.append(Skipped(path_label(path), unexpected(error)))
     return articles, skipped
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING
 
 from rich.console import Console, Group
@@ -136,6 +137,40 @@ def most_derived(result: ScanResult, limit: int) -> list[tuple[str, float, str]]
     return [(article_id, fraction, verdict) for article_id, (fraction, verdict) in ranked[:limit]]
 
 
+def _more(console: Console, hidden: int, what: str) -> None:
+    if hidden > 0:
+        console.print(f"[dim]… and {hidden:,} more {what} (--json lists them all)[/]", highlight=False)
+
+
+def _render_top_pairs(result: ScanResult, console: Console, limit: int) -> None:
+    """What the most derived pairs share (their first passage), and the command that shows all of it."""
+    texts = {article.id: article.text for article in result.articles}
+    ranked = sorted(
+        result.pairs,
+        key=lambda c: (-max(c.a.derived_fraction, c.b.derived_fraction), c.a.id or "", c.b.id or ""),
+    )
+    table = Table(title="What the most derived pairs share", show_lines=True)
+    table.add_column("pair", overflow="fold", ratio=1)
+    table.add_column("passages", no_wrap=True)
+    table.add_column("first shared passage, in the first article", ratio=2)
+    for pair in ranked[:limit]:
+        first = pair.passages[0]
+        kinds = "\n".join(f"{sum(p.kind == k for p in pair.passages)} {k}" for k in ("verbatim", "rewrite"))
+        table.add_row(
+            f"{pair.a.id}\n{pair.b.id}",
+            kinds,
+            Text(_excerpt(texts.get(pair.a.id or "", ""), first.a_start, first.a_end, 240)),
+        )
+    console.print(table)
+    top = ranked[0]
+    console.print(
+        f"Every passage side by side: [bold]dedup compare {shlex.quote(top.a.id or '')} "
+        f"{shlex.quote(top.b.id or '')}[/] (add --html FILE for a page), or scan with --html DIR",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
 def render_scan(result: ScanResult, console: Console, limit: int = 10) -> None:
     """Summary of a scan: most derived articles, clusters, boilerplate, skipped files and failed pairs."""
     console.print(
@@ -150,30 +185,33 @@ def render_scan(result: ScanResult, console: Console, limit: int = 10) -> None:
         )
     if result.pairs:
         table = Table(title="Most derived articles")
-        table.add_column("article")
+        table.add_column("article", overflow="fold")  # paths wrap whole: cut, two would look alike
         table.add_column("derived", justify="right")
         table.add_column("verdict")
         for article_id, fraction, verdict in most_derived(result, limit):
             table.add_row(article_id, f"{fraction:.1%}", verdict)
         console.print(table)
+        _render_top_pairs(result, console, 3)
     if result.clusters:
         table = Table(title="Clusters")
         table.add_column("size", justify="right")
-        table.add_column("likely original")
-        table.add_column("members")
+        table.add_column("likely original", overflow="fold")
+        table.add_column("members", overflow="fold")
         for cluster in result.clusters[:limit]:
             others = [m for m in cluster.members if m != cluster.original]
             table.add_row(str(len(cluster.members)), cluster.label, "\n".join(others))
         console.print(table)
+        _more(console, len(result.clusters) - limit, "clusters")
     uncredited = derivation_graph(result.pairs)["uncredited"]
     if uncredited:
         table = Table(title="Reuse of wire copy without crediting the wire")
-        table.add_column("article")
+        table.add_column("article", overflow="fold")
         table.add_column("uncredited wires")
-        table.add_column("shares text with")
+        table.add_column("shares text with", overflow="fold")
         for item in uncredited[:limit]:
             table.add_row(str(item["article"]), ", ".join(item["wires"]), str(item["via"]))
         console.print(table)
+        _more(console, len(uncredited) - limit, "articles reusing wire copy without credit")
     if result.boilerplate:
         spans = sum(len(s) for s in result.boilerplate.values())
         console.print(
