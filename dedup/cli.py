@@ -13,15 +13,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from dedup.articles import DEFAULT_MAX_BYTES, Article, read_article
 from dedup.errors import DedupError, InputError
 from dedup.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from dedup.index import ArticleIndex
 
 app = typer.Typer(
     help="Find derivative news: shared passages between articles, with offsets into the original text.",
@@ -40,7 +44,8 @@ MaxBytesOption = Annotated[
 
 
 def _fail(error: DedupError) -> NoReturn:
-    Console(stderr=True).print(f"[bold red]error:[/] {error}", markup=True, highlight=False, soft_wrap=True)
+    # the message is text, not markup: "[settings]" or a file name in brackets stays as it is
+    Console(stderr=True).print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -254,12 +259,27 @@ def _bars_when_reported(disabled: bool = False) -> Iterator[Callable[[str, int, 
             bars.stop()
 
 
-def _open_index(location: str, create: bool, settings: Settings | None = None, quiet: bool = False):
+@contextmanager
+def _opened_index(
+    location: str,
+    *,
+    create: bool = False,
+    settings: Settings | None = None,
+    quiet: bool = False,
+    check: bool = False,
+) -> Iterator[ArticleIndex]:
+    """The index at ``location``, checked for damage first when ``check`` (commands that write or report on
+    it); any :class:`DedupError` while it is used (a damaged page found by a query) ends the command with
+    exit code 2."""
     from dedup.index import open_index
 
     try:
         with _bars_when_reported(disabled=quiet) as report:  # an older index is converted when opened
-            return open_index(location, settings, create=create, progress=report)
+            store = open_index(location, settings, create=create, progress=report)
+        with store:
+            if check:
+                store.check()
+            yield store
     except DedupError as error:
         _fail(error)
 
@@ -284,8 +304,11 @@ def index_add(
 
     settings = _settings(config)
     try:
-        with _open_index(index, True, settings, quiet) as store, _progress(disabled=quiet) as progress:
-            articles, skipped = read_all(paths, max_bytes=max_bytes)
+        with (
+            _opened_index(index, create=True, settings=settings, quiet=quiet, check=True) as store,
+            _progress(disabled=quiet) as progress,
+        ):
+            articles, skipped = read_all(paths, max_bytes=max_bytes, jobs=jobs, progress=_by_stage(progress))
             task = progress.add_task("indexing", total=len(articles))
             result = store.add(progress.track(articles, task_id=task))
             stats = store.stats()
@@ -311,19 +334,20 @@ def index_add(
         f"{stats.articles:,} articles in {index}"
     )
     for item in skipped:
-        console.print(f"[yellow]skipped[/] {item.path}: {item.reason}", highlight=False)
+        console.print(f"[yellow]skipped[/] {escape(item.path)}: {escape(item.reason)}", highlight=False)
 
 
 @index_app.command("stats")
 def index_stats(index: IndexOption = DEFAULT_INDEX, as_json: JsonOption = False) -> None:
-    """How many articles and windows the index holds, and the parameters it was built with.
+    """How many articles and windows the index holds, and the parameters it was built with; checks the file
+    for damage first.
 
     Example: dedup index stats --index news.sqlite
     """
-    with _open_index(index, create=False) as store:
+    with _opened_index(index, check=True) as store:
         stats = store.stats()
     if as_json:
-        typer.echo(json.dumps(stats.to_dict()))
+        typer.echo(json.dumps(stats.to_dict(), ensure_ascii=False))
         return
     Console().print(f"{stats.articles:,} articles, {stats.windows:,} window buckets")
     for key, value in sorted(stats.meta.items()):
@@ -335,15 +359,16 @@ def index_remove(
     article_id: Annotated[str, typer.Argument(help="The id of an indexed article.")],
     index: IndexOption = DEFAULT_INDEX,
 ) -> None:
-    """Remove one article from the index (exit code 1 if it is not there).
+    """Remove one article from the index (exit code 2 if it is not there).
 
     Example: dedup index remove corpora/000_81ea75a533acccf5.txt --index news.sqlite
     """
-    with _open_index(index, create=False) as store:
+    with _opened_index(index, check=True) as store:
         removed = store.remove(article_id)
     if not removed:
-        Console(stderr=True).print(f"no article with id {article_id!r} in {index}", highlight=False)
-        raise typer.Exit(1)
+        _fail(
+            DedupError(f"no article with id {article_id!r} in {index}; ids are as scan and query print them")
+        )
     Console().print(f"removed {article_id}", highlight=False)
 
 
@@ -362,13 +387,17 @@ def query(
     """
     from dedup.report.terminal import render_comparison
 
+    settings = _settings(config)
     new = _load(article, max_bytes)
-    with _open_index(index, create=False) as store:
+    with _opened_index(index, settings=settings) as store:
         matches = store.query(new, top=top)
         if as_json:
-            typer.echo(
-                json.dumps({"query": new.id, "matches": [m.to_dict() for m in matches]}, ensure_ascii=False)
-            )
+            found = {
+                "query": new.id,
+                "matches": [m.to_dict() for m in matches],
+                "settings": settings.as_dict(),
+            }
+            typer.echo(json.dumps(found, ensure_ascii=False))
             return
         console = Console()
         if not matches:

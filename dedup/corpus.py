@@ -204,17 +204,33 @@ def load_and_sign(task: tuple[Sequence[Path], Settings, int]) -> tuple[list[Sign
     return signed, skipped
 
 
-def read_all(paths: Sequence[Path], *, max_bytes: int) -> tuple[list[Article], list[Skipped]]:
-    """Every article in ``paths`` (files or folders, recursive), and what was skipped and why."""
+def _read_files(task: tuple[Sequence[Path], int]) -> tuple[list[Article], list[Skipped]]:
+    paths, max_bytes = task
     articles: list[Article] = []
     skipped: list[Skipped] = []
-    for root in paths:
-        files, not_found = discover(root, max_bytes)
-        skipped += not_found
-        for path in files:
-            found, bad = read_file(path, max_bytes)
-            articles += found
-            skipped += bad
+    for path in paths:
+        found, bad = read_file(path, max_bytes)
+        articles += found
+        skipped += bad
+    return articles, skipped
+
+
+def read_all(
+    paths: str | os.PathLike | Sequence[str | os.PathLike],
+    *,
+    max_bytes: int,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> tuple[list[Article], list[Skipped]]:
+    """Every article in ``paths`` (files or folders, recursive), read in ``jobs`` processes (default: all
+    cores), in the order of the files; and what was skipped and why."""
+    jobs = jobs or os.cpu_count() or 1
+    files, skipped = discover_all(as_roots(paths), max_bytes)
+    tasks = [(chunk, max_bytes) for chunk in chunks(files, files_per_task(len(files), jobs))]
+    articles: list[Article] = []
+    for found, bad in map_chunks(_read_files, tasks, jobs, progress, "reading", [len(t[0]) for t in tasks]):
+        articles += found
+        skipped += bad
     return articles, skipped
 
 
@@ -403,9 +419,12 @@ def discover_all(roots: Sequence[Path], max_bytes: int) -> tuple[list[Path], lis
 
 def sign_tasks(files: Sequence[Path], settings: Settings, max_bytes: int, workers: int) -> list[tuple]:
     """The reading-and-signing tasks for ``files``: a few per worker, at most 64 files each."""
-    return [
-        (chunk, settings, max_bytes) for chunk in chunks(files, max(1, min(64, len(files) // (workers * 4))))
-    ]
+    return [(chunk, settings, max_bytes) for chunk in chunks(files, files_per_task(len(files), workers))]
+
+
+def files_per_task(files: int, workers: int) -> int:
+    """Files read in one task: a few tasks per worker, at most 64 files each."""
+    return max(1, min(64, files // (workers * 4)))
 
 
 def stacked_band_keys(

@@ -15,15 +15,17 @@ signatures, and refuses to open under different ones.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -106,7 +108,14 @@ class IndexStats:
     meta: dict[str, str]
 
     def to_dict(self) -> dict[str, object]:
-        return {"articles": self.articles, "windows": self.windows, "meta": self.meta}
+        """The stats as JSON values: meta entries that hold JSON (the signature scheme, the LSH) as objects."""
+        meta: dict[str, object] = {}
+        for key, value in self.meta.items():
+            try:
+                meta[key] = json.loads(value) if value.startswith(("{", "[")) else value
+            except json.JSONDecodeError:
+                meta[key] = value
+        return {"articles": self.articles, "windows": self.windows, "meta": meta}
 
 
 @dataclass(frozen=True)
@@ -208,6 +217,10 @@ class ArticleIndex(ABC):
         first; an article keeps its place when its text is replaced, and an index migrated from format 2
         ranks its articles by id)."""
 
+    @abstractmethod
+    def check(self) -> None:
+        """Raise :class:`IndexError_` if the stored index is damaged."""
+
     batch_size = 1  # articles written together (a store may commit a batch at once)
 
     def add(self, articles: Iterable[Article]) -> AddResult:
@@ -256,6 +269,8 @@ class ArticleIndex(ABC):
         found.sort(key=lambda c: (-c.a.derived_fraction, c.b.id or ""))
         return found[:top]
 
+
+T = TypeVar("T")
 
 CONVERTING = "converting the index to the current format"  # the progress stage of a conversion
 
@@ -308,6 +323,17 @@ UPDATE meta SET value = '{format}' WHERE key = 'format';
 """
 
 
+def _reports_damage(method: Callable[..., T]) -> Callable[..., T]:
+    """``method`` of :class:`Index` with SQLite's corruption errors raised as a damaged index."""
+
+    @functools.wraps(method)
+    def reported(self: Index, *args: object, **kwargs: object) -> T:
+        with self._reporting_damage():
+            return method(self, *args, **kwargs)
+
+    return reported
+
+
 class Index(ArticleIndex):
     """An index of articles in one SQLite file."""
 
@@ -327,15 +353,56 @@ class Index(ArticleIndex):
                 f"{self.path}: no such index; create one with: dedup index add ARTICLES --index {path}"
             )
         try:
-            self.db = sqlite3.connect(self.path, isolation_level=None)
+            # a writer waits up to a minute for another one (two adds at once) instead of failing at once
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=60)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             if self._stored_format() in ("dedup-index/2", "dedup-index/3"):
                 self._convert()
-            self.db.executescript(_SCHEMA)
+            self._create()
+            stored = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.DatabaseError as error:
             raise IndexError_(f"{self.path}: not a dedup index or damaged ({error})") from None
-        self._check_meta()
+        check_meta(str(self.path), stored, self.settings)
+
+    def _create(self) -> None:
+        """The tables and the meta of a new index, written by one client only: when two adds create the
+        same index at once, the second finds it made under the write lock."""
+        if self._stored_format() is not None:
+            return
+        with self._write():
+            if self._stored_format() is None:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                    [*signature_meta(self.settings).items(), *versions().items()],
+                )
+
+    def check(self) -> None:
+        """Raise :class:`IndexError_` when SQLite's ``quick_check`` finds the file damaged (it reads every
+        page: seconds for a large index, so commands that write or report on the index run it, queries not)."""
+        with self._reporting_damage():
+            problems = [row[0] for row in self.db.execute("PRAGMA quick_check(5)")]
+        if problems != ["ok"]:
+            raise IndexError_(self._damaged_message("; ".join(problems)))
+
+    def _damaged_message(self, detail: object) -> str:
+        return (
+            f"{self.path}: the index is damaged ({detail}); build it again with dedup index add, or salvage "
+            f"it with: sqlite3 {self.path} .recover"
+        )
+
+    @contextmanager
+    def _reporting_damage(self) -> Iterator[None]:
+        """SQLite's corruption errors as :class:`IndexError_` saying the index is damaged."""
+        try:
+            yield
+        except sqlite3.DatabaseError as error:
+            if getattr(error, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+                raise IndexError_(self._damaged_message(error)) from None
+            raise
 
     def _stored_format(self) -> str | None:
         has_meta = self.db.execute(
@@ -396,20 +463,10 @@ class Index(ArticleIndex):
                     "INSERT OR REPLACE INTO meta VALUES (?, ?)", conversion_meta(self.settings).items()
                 )
 
-    def _check_meta(self) -> None:
-        stored = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
-        if not stored:
-            with self.db:
-                self.db.executemany(
-                    "INSERT INTO meta VALUES (?, ?)",
-                    [*signature_meta(self.settings).items(), *versions().items()],
-                )
-            return
-        check_meta(str(self.path), stored, self.settings)
-
     def close(self) -> None:
         self.db.close()
 
+    @_reports_damage
     def stored_digest(self, article_id: str) -> str | None:
         row = self.db.execute("SELECT sha256 FROM articles WHERE id = ?", (article_id,)).fetchone()
         return row[0] if row else None
@@ -429,6 +486,7 @@ class Index(ArticleIndex):
             "DELETE FROM buckets WHERE key = ? AND num = ?", ((k, num) for k in self._keys(text))
         )
 
+    @_reports_damage
     def store(self, batch: list[Pending]) -> None:
         keys = [self._keys(windows) for _, _, _, windows in batch]
         with self._write():
@@ -455,6 +513,7 @@ class Index(ArticleIndex):
                     ).lastrowid
                 self._insert_buckets(num, article_keys)
 
+    @_reports_damage
     def remove(self, article_id: str) -> bool:
         with self._write():
             stored = self.db.execute("SELECT num, text FROM articles WHERE id = ?", (article_id,)).fetchone()
@@ -463,11 +522,13 @@ class Index(ArticleIndex):
                 self.db.execute("DELETE FROM articles WHERE num = ?", (stored[0],))
         return stored is not None
 
+    @_reports_damage
     def stats(self) -> IndexStats:
         articles = self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
         windows = self.db.execute("SELECT count(*) FROM buckets WHERE key < ?", (BLOCK_TAG,)).fetchone()[0]
         return IndexStats(articles, windows, dict(self.db.execute("SELECT key, value FROM meta").fetchall()))
 
+    @_reports_damage
     def get(self, article_id: str) -> Article | None:
         row = self.db.execute(
             "SELECT id, path, text, title, date, source, url, encoding FROM articles WHERE id = ?",
@@ -476,9 +537,11 @@ class Index(ArticleIndex):
         return Article(*row) if row else None
 
     def ids(self) -> Iterator[str]:
-        for (article_id,) in self.db.execute("SELECT id FROM articles ORDER BY id"):
-            yield article_id
+        with self._reporting_damage():
+            for (article_id,) in self.db.execute("SELECT id FROM articles ORDER BY id"):
+                yield article_id
 
+    @_reports_damage
     def candidates(self, article: Article, limit: int) -> list[tuple[str, int]]:
         windows, blocks = index_keys(article.text, self.settings)
         own = self.db.execute("SELECT num FROM articles WHERE id = ?", (article.id,)).fetchone()

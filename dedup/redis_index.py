@@ -234,6 +234,11 @@ class RedisIndex(ArticleIndex):
         self.db.hdel(_PREFIX + "order", article_id)
         return removed
 
+    def check(self) -> None:
+        """Redis keeps its data whole itself (an add cut short is undone on the next open): the check is that
+        the server answers."""
+        self.db.ping()
+
     def stats(self) -> IndexStats:
         meta = {k.decode(): v.decode() for k, v in self.db.hgetall(_PREFIX + "meta").items()}
         return IndexStats(self.db.scard(_PREFIX + "ids"), int(self.db.get(_PREFIX + "buckets") or 0), meta)

@@ -174,7 +174,11 @@ def load_settings(config: Path | None = None, directory: Path | None = None) -> 
         raise SettingsError(f"{path}: no such settings file") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise SettingsError(f"{path}: not a readable TOML settings file ({error})") from None
-    table = data.get("settings", {})
+    if "settings" not in data:
+        # parameters at the top level, or another tool's TOML: using the defaults silently would hide it
+        found = f" (it holds {', '.join(sorted(data))})" if data else " (it is empty)"
+        raise SettingsError(f"{path}: no [settings] table{found}; put the parameters under [settings]")
+    table = data["settings"]
     if not isinstance(table, dict):
         raise SettingsError(f"{path}: [settings] must be a table of parameter names")
     unknown = sorted(set(table) - set(CONSTRAINTS))

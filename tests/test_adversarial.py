@@ -18,7 +18,8 @@ runner = CliRunner()
 def test_a_file_name_that_is_not_utf8_is_named_with_escapes_in_every_output(tmp_path):
     folder = tmp_path / "corpus"
     folder.mkdir()
-    shutil.copy(SEED_A, folder / "wire.txt")
+    wire = folder / "wire[bold].txt"  # and a name that is rich markup stays text
+    shutil.copy(SEED_A, wire)
     odd = os.fsdecode(bytes(folder) + b"/\xffcopy.txt")
     shutil.copy(SEED_B, odd)
     shown = str(folder) + "/\\xffcopy.txt"
@@ -29,12 +30,13 @@ def test_a_file_name_that_is_not_utf8_is_named_with_escapes_in_every_output(tmp_
     )  # fmt: skip
     assert out.exit_code == 0, out.output
     summary = json.loads(out.stdout_bytes.decode("utf-8"))
-    assert sorted(summary["clusters"][0]["members"]) == [shown, str(folder / "wire.txt")]
+    assert sorted(summary["clusters"][0]["members"]) == sorted([shown, str(wire)])
     [pair] = [json.loads(line) for line in (tmp_path / "p.jsonl").read_text(encoding="utf-8").splitlines()]
     assert shown in (pair["a"]["id"], pair["b"]["id"])
     assert "\\xffcopy.txt" in (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
     table = runner.invoke(app, ["scan", str(folder), "--quiet", "--jobs", "1"])
-    assert table.exit_code == 0 and "\\xffcopy.txt" in table.stdout_bytes.decode("utf-8")
+    assert table.exit_code == 0, table.output
+    assert "\\xffcopy.txt" in table.stdout_bytes.decode("utf-8") and "wire[bold].txt" in table.stdout
     index = str(tmp_path / "i.sqlite")
     added = runner.invoke(app, ["index", "add", str(folder), "--index", index, "--json", "--quiet"])
     assert added.exit_code == 0 and json.loads(added.stdout)["added"] == 2
@@ -77,3 +79,122 @@ def test_the_scan_table_at_80_columns_keeps_paths_whole_says_what_it_hides_and_s
     clusters = shown[shown.index("Clusters") :].splitlines()  # paths fold whole; never cut to look alike
     assert [line for line in clusters if "…" in line] == ["… and 2 more clusters (--json lists them all)"]
     assert "What the most derived pairs share" in shown and "dedup compare " in shown
+
+
+def _folders_of_articles(root, folders: int, per_folder: int) -> list:
+    from .textgen import article
+
+    made = []
+    for f in range(folders):
+        folder = root / f"part{f}"
+        folder.mkdir(parents=True)
+        for k in range(per_folder):
+            (folder / f"{k}.txt").write_text(article(1000 * f + k), encoding="utf-8")
+        made.append(folder)
+    return made
+
+
+def test_adds_creating_the_same_index_at_once_all_succeed(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    dedup = Path(sys.executable).parent / "dedup"
+    folders = _folders_of_articles(tmp_path / "corpus", 4, 3)
+    for attempt in range(3):
+        index = str(tmp_path / f"i{attempt}.sqlite")
+        runs = [
+            subprocess.Popen(
+                [str(dedup), "index", "add", str(folder), "--index", index, "--quiet", "--jobs", "1"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )  # fmt: skip
+            for folder in folders
+        ]
+        for run in runs:
+            out, err = run.communicate(timeout=120)
+            assert run.returncode == 0, err
+        stats = runner.invoke(app, ["index", "stats", "--index", index, "--json"])
+        assert json.loads(stats.stdout)["articles"] == 12
+
+
+def _damaged_index(tmp_path):
+    folders = _folders_of_articles(tmp_path / "corpus", 1, 40)
+    index = tmp_path / "i.sqlite"
+    assert (
+        runner.invoke(app, ["index", "add", str(folders[0]), "--index", str(index), "--quiet"]).exit_code == 0
+    )
+    data = bytearray(index.read_bytes())
+    page = 4096
+    assert len(data) > 8 * page
+    for start in range(2 * page, len(data), 3 * page):  # the header page stays intact
+        data[start : start + page] = b"\x5a" * page
+    index.write_bytes(bytes(data))
+    return folders[0], index
+
+
+def test_a_damaged_index_is_reported_as_damaged_with_exit_2(tmp_path):
+    folder, index = _damaged_index(tmp_path)
+    for command in (
+        ["index", "stats", "--index", str(index)],
+        ["index", "add", str(folder), "--index", str(index), "--quiet"],
+        ["index", "remove", "x", "--index", str(index)],
+        ["query", str(SEED_A), "--index", str(index)],
+    ):
+        out = runner.invoke(app, command)
+        assert out.exit_code == 2, (command, out.output, out.exception)
+        assert "damaged" in out.stderr and "Traceback" not in out.output, command
+
+
+def test_query_reads_its_config_and_says_which_settings_it_used(tmp_path):
+    index = str(tmp_path / "i.sqlite")
+    config = tmp_path / "dedup.toml"
+    config.write_text("[settings]\nrewrite_threshold = 0.99\n", encoding="utf-8")
+    assert runner.invoke(app, ["index", "add", str(SEED_B), "--index", index, "--quiet"]).exit_code == 0
+    default = runner.invoke(app, ["query", str(SEED_A), "--index", index, "--json"])
+    strict = runner.invoke(app, ["query", str(SEED_A), "--index", index, "--json", "--config", str(config)])
+    assert default.exit_code == 0 and strict.exit_code == 0
+    assert "settings (defaults)" in default.stderr and "rewrite_threshold=0.99" in strict.stderr
+    passages = [len(json.loads(r.stdout)["matches"][0]["passages"]) for r in (default, strict)]
+    assert passages[1] < passages[0]  # a stricter rewrite model keeps fewer passages
+    assert json.loads(strict.stdout)["settings"]["rewrite_threshold"] == 0.99
+    missing = runner.invoke(
+        app, ["query", str(SEED_A), "--index", index, "--config", str(tmp_path / "no.toml")]
+    )
+    assert missing.exit_code == 2 and "no such settings file" in missing.stderr
+
+
+def test_a_toml_without_a_settings_table_is_an_error_naming_the_file(tmp_path):
+    config = tmp_path / "dedup.toml"
+    config.write_text("rewrite_threshold = 0.9\n", encoding="utf-8")
+    out = runner.invoke(app, ["compare", str(SEED_A), str(SEED_B), "--config", str(config)])
+    assert out.exit_code == 2
+    assert str(config) in out.stderr and "no [settings] table" in out.stderr
+
+
+def test_index_stats_json_holds_objects_not_json_in_strings(tmp_path):
+    index = str(tmp_path / "i.sqlite")
+    assert runner.invoke(app, ["index", "add", str(SEED_A), "--index", index, "--quiet"]).exit_code == 0
+    meta = json.loads(runner.invoke(app, ["index", "stats", "--index", index, "--json"]).stdout)["meta"]
+    assert meta["lsh"]["bands"] > 0 and meta["signature_scheme"]["num_perm"] > 0
+    assert meta["format"] == "dedup-index/4"
+
+
+def test_index_add_reads_with_its_jobs(tmp_path, monkeypatch):
+    import dedup.corpus
+
+    seen = []
+    mapped = dedup.corpus.map_chunks
+
+    def recording(function, tasks, jobs, *rest):
+        seen.append(jobs)
+        return mapped(function, tasks, jobs, *rest)
+
+    monkeypatch.setattr(dedup.corpus, "map_chunks", recording)
+    folders = _folders_of_articles(tmp_path / "corpus", 1, 6)
+    out = runner.invoke(
+        app, ["index", "add", str(folders[0]), "--index", str(tmp_path / "i.sqlite"), "--jobs", "2", "--json"]
+    )
+    assert out.exit_code == 0 and json.loads(out.stdout)["added"] == 6
+    assert seen == [2]

@@ -249,7 +249,7 @@ def test_index_and_query_commands(tmp_path):
     assert [m["b"]["id"] for m in matches] == [str(SEED_B)]
     removed = runner.invoke(app, ["index", "remove", str(SEED_B), "--index", str(path)])
     assert removed.exit_code == 0
-    assert runner.invoke(app, ["index", "remove", str(SEED_B), "--index", str(path)]).exit_code == 1
+    assert runner.invoke(app, ["index", "remove", str(SEED_B), "--index", str(path)]).exit_code == 2
     with Index(path) as index:
         assert list(index.ids()) == [str(SEED_A)]
 

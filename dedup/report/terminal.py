@@ -157,7 +157,7 @@ def _render_top_pairs(result: ScanResult, console: Console, limit: int) -> None:
         first = pair.passages[0]
         kinds = "\n".join(f"{sum(p.kind == k for p in pair.passages)} {k}" for k in ("verbatim", "rewrite"))
         table.add_row(
-            f"{pair.a.id}\n{pair.b.id}",
+            Text(f"{pair.a.id}\n{pair.b.id}"),
             kinds,
             Text(_excerpt(texts.get(pair.a.id or "", ""), first.a_start, first.a_end, 240)),
         )
@@ -189,7 +189,7 @@ def render_scan(result: ScanResult, console: Console, limit: int = 10) -> None:
         table.add_column("derived", justify="right")
         table.add_column("verdict")
         for article_id, fraction, verdict in most_derived(result, limit):
-            table.add_row(article_id, f"{fraction:.1%}", verdict)
+            table.add_row(Text(article_id), f"{fraction:.1%}", verdict)
         console.print(table)
         _render_top_pairs(result, console, 3)
     if result.clusters:
@@ -199,7 +199,7 @@ def render_scan(result: ScanResult, console: Console, limit: int = 10) -> None:
         table.add_column("members", overflow="fold")
         for cluster in result.clusters[:limit]:
             others = [m for m in cluster.members if m != cluster.original]
-            table.add_row(str(len(cluster.members)), cluster.label, "\n".join(others))
+            table.add_row(str(len(cluster.members)), Text(cluster.label), Text("\n".join(others)))
         console.print(table)
         _more(console, len(result.clusters) - limit, "clusters")
     uncredited = derivation_graph(result.pairs)["uncredited"]
@@ -209,7 +209,7 @@ def render_scan(result: ScanResult, console: Console, limit: int = 10) -> None:
         table.add_column("uncredited wires")
         table.add_column("shares text with", overflow="fold")
         for item in uncredited[:limit]:
-            table.add_row(str(item["article"]), ", ".join(item["wires"]), str(item["via"]))
+            table.add_row(Text(str(item["article"])), ", ".join(item["wires"]), Text(str(item["via"])))
         console.print(table)
         _more(console, len(uncredited) - limit, "articles reusing wire copy without credit")
     if result.boilerplate:
