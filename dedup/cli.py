@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from dedup.articles import DEFAULT_MAX_BYTES, Article, read_article
 from dedup.errors import DedupError, InputError
+from dedup.output import check_file, check_folder, open_for_writing, write_text
 from dedup.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -81,6 +82,21 @@ def _by_stage(progress: Progress) -> Callable[[str, int, int], None]:
     return report
 
 
+def _check_outputs(
+    files: list[tuple[str, Path | None]] = (), folders: list[tuple[str, Path | None]] = ()
+) -> None:
+    """Fail before any work when an output given on the command line cannot be written."""
+    try:
+        for what, path in files:
+            if path is not None:
+                check_file(path, what)
+        for what, path in folders:
+            if path is not None:
+                check_folder(path, what)
+    except DedupError as error:
+        _fail(error)
+
+
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="Settings file (default: ./dedup.toml when there is one).")
 ]
@@ -121,13 +137,17 @@ def compare(
     """
     from dedup.align import compare as compare_articles
 
+    _check_outputs(files=[("report", html)])
     settings = _settings(config, rewrite_threshold=rewrite_threshold, min_verbatim_tokens=min_verbatim_tokens)
     article_a, article_b = _load(a, max_bytes), _load(b, max_bytes)
     comparison = compare_articles(article_a, article_b, settings=settings)
     if html is not None:
         from dedup.report.html import comparison_page
 
-        html.write_text(comparison_page(comparison, article_a, article_b), encoding="utf-8")
+        try:
+            write_text(html, comparison_page(comparison, article_a, article_b))
+        except DedupError as error:
+            _fail(error)
     if as_json:
         typer.echo(json.dumps({**comparison.to_dict(), "settings": settings.as_dict()}, ensure_ascii=False))
         return
@@ -192,6 +212,7 @@ def scan(
         _fail(InputError(str(missing[0]), "no such file or directory"))
     if scheduler and engine is not Engine.dask:
         _fail(DedupError("--scheduler needs --engine dask"))
+    _check_outputs(files=[("pairs file", jsonl)], folders=[("report", html)])
     settings = _settings(config)
     with _progress(disabled=quiet) as progress:
         report = _by_stage(progress)
@@ -211,14 +232,17 @@ def scan(
                 )
         except DedupError as error:
             _fail(error)
-    if jsonl is not None:
-        with open(jsonl, "w", encoding="utf-8") as handle:
-            for record in result.pair_records():
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    if html is not None:
-        from dedup.report.html import scan_pages
+    try:
+        if jsonl is not None:
+            with open_for_writing(jsonl) as handle:
+                for record in result.pair_records():
+                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        if html is not None:
+            from dedup.report.html import scan_pages
 
-        scan_pages(result.pairs, {a.id: a for a in result.articles}, result.clusters, html)
+            scan_pages(result.pairs, {a.id: a for a in result.articles}, result.clusters, html)
+    except DedupError as error:
+        _fail(error)
     if as_json:
         typer.echo(json.dumps(result.summary(), ensure_ascii=False))
         return
@@ -520,6 +544,7 @@ def bench_sweep(
     from dedup.bench.labelled import load
     from dedup.bench.sweep import run
 
+    _check_outputs(files=[("settings file", write_config)], folders=[("plots", plots)])
     settings = _settings(config)
     grids = dict(_grid(text) for text in grid or [])
     try:
@@ -537,7 +562,10 @@ def bench_sweep(
     except DedupError as error:
         _fail(error)
     if write_config is not None:
-        write_config.write_text(report.recommended().to_toml(), encoding="utf-8")
+        try:
+            write_text(write_config, report.recommended().to_toml())
+        except DedupError as error:
+            _fail(error)
         Console(stderr=True).print(f"chosen values written to {write_config}", highlight=False)
     if as_json:
         typer.echo(json.dumps(report.to_dict()))

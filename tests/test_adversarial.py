@@ -198,3 +198,60 @@ def test_index_add_reads_with_its_jobs(tmp_path, monkeypatch):
     )
     assert out.exit_code == 0 and json.loads(out.stdout)["added"] == 6
     assert seen == [2]
+
+
+def test_output_paths_are_checked_before_any_work(tmp_path):
+    from .conftest import CORPORA
+
+    (tmp_path / "a-file").write_text("keep me", encoding="utf-8")
+    cases = [
+        (["scan", str(CORPORA), "--jsonl", str(tmp_path / "missing" / "p.jsonl")], "does not exist"),
+        (["scan", str(CORPORA), "--jsonl", str(tmp_path)], "is a folder"),
+        (["scan", str(CORPORA), "--html", str(tmp_path / "a-file")], "is a file"),
+        (
+            ["compare", str(SEED_A), str(SEED_B), "--html", str(tmp_path / "missing" / "r.html")],
+            "does not exist",
+        ),
+        (["bench", "sweep", str(CORPORA), "--write-config", str(tmp_path)], "is a folder"),
+    ]
+    for command, reason in cases:
+        out = runner.invoke(app, command)
+        assert out.exit_code == 2 and reason in out.stderr, (command, out.output)
+        assert "settings (" not in out.stderr  # failed before reading settings, let alone articles
+    assert (tmp_path / "a-file").read_text(encoding="utf-8") == "keep me"
+
+
+def test_a_device_that_refuses_writes_is_an_error_not_a_traceback():
+    from .conftest import CORPORA
+
+    out = runner.invoke(app, ["scan", str(CORPORA), "--quiet", "--jsonl", "/dev/full"])
+    assert out.exit_code == 2 and "/dev/full: cannot be written" in out.stderr
+    assert out.exception is None or isinstance(out.exception, SystemExit)
+
+
+def test_a_failed_write_leaves_the_previous_file_whole_and_no_temporary_behind(tmp_path, monkeypatch):
+    from dedup.corpus import ScanResult
+
+    from .conftest import CORPORA
+
+    pairs = tmp_path / "pairs.jsonl"
+    first = runner.invoke(app, ["scan", str(CORPORA), "--quiet", "--jsonl", str(pairs)])
+    assert first.exit_code == 0 and oct(pairs.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+    whole = pairs.read_bytes()
+    assert whole.count(b"\n") == 1
+
+    def records_then_a_full_disk(self):
+        yield {"a": "written"}
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ScanResult, "pair_records", records_then_a_full_disk)
+    failed = runner.invoke(app, ["scan", str(CORPORA), "--quiet", "--jsonl", str(pairs)])
+    assert failed.exit_code == 2 and "No space left on device" in failed.stderr
+    assert pairs.read_bytes() == whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pairs.jsonl"]
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask

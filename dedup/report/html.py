@@ -13,6 +13,7 @@ from pathlib import Path
 
 from dedup.articles import Article
 from dedup.model import Comparison, Side
+from dedup.output import OutputError, write_text
 
 __all__ = ["comparison_page", "scan_pages"]
 
@@ -115,12 +116,15 @@ def scan_pages(
     comparisons: Sequence[Comparison], articles: dict[str, Article], clusters: Sequence, out: Path
 ) -> Path:
     """Write ``index.html`` (derived pairs and clusters) and one page per pair into ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"{out}: cannot make the report folder ({error.strerror or error})") from None
     rows = []
     for number, comparison in enumerate(comparisons):
         a, b = articles[comparison.a.id or ""], articles[comparison.b.id or ""]
         name = f"pair-{number:05d}.html"
-        (out / name).write_text(comparison_page(comparison, a, b), encoding="utf-8")
+        write_text(out / name, comparison_page(comparison, a, b))
         source = comparison.direction.source if comparison.direction else "unknown"
         rows.append(
             f'<tr><td><a href="{name}">{html.escape(a.id)}</a></td><td>{html.escape(b.id)}</td>'
@@ -140,5 +144,5 @@ def scan_pages(
         f"{''.join(cluster_rows)}</table></main>"
     )
     index = out / "index.html"
-    index.write_text(_page("dedup scan", body), encoding="utf-8")
+    write_text(index, _page("dedup scan", body))
     return index
