@@ -240,7 +240,23 @@ def _require_text(text: str, path: str) -> str:
 def _html_text(html: str, path: str) -> str:
     import trafilatura  # imported lazily: slow to import, needed only for HTML
 
-    text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_recall=True)
+    options = {"include_comments": False, "include_tables": False, "favor_recall": True}
+    text = trafilatura.extract(html, **options)
+    if not text:
+        # libxml2 stops at 255 nested elements by default, and the page then seems empty; its "huge" mode
+        # reads deeper (only then: the first try is trafilatura's own parsing, which every other page gets)
+        from lxml.etree import LxmlError
+        from lxml.html import HTMLParser, fromstring
+
+        deep = HTMLParser(
+            collect_ids=False, encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True
+        )
+        try:
+            text = trafilatura.extract(
+                fromstring(html.encode("utf-8", "surrogatepass"), parser=deep), **options
+            )
+        except (LxmlError, ValueError):  # "Document is empty": nothing to parse
+            text = None
     if not text:
         raise InputError(path, "no article text found in this HTML page")
     return text

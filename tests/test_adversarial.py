@@ -255,3 +255,18 @@ def _umask() -> int:
     umask = os.umask(0)
     os.umask(umask)
     return umask
+
+
+def test_html_nested_deeper_than_libxml2s_default_keeps_its_text(tmp_path):
+    from dedup.articles import read_article
+
+    paragraphs = "".join(f"<p>{p}</p>" for p in SEED_A.read_text(encoding="utf-8").split("\n") if p.strip())
+    flat, deep = tmp_path / "flat.html", tmp_path / "deep.html"
+    flat.write_text(f"<html><body><article>{paragraphs}</article></body></html>", encoding="utf-8")
+    nested = "<div>" * 300 + f"<article>{paragraphs}</article>" + "</div>" * 300
+    deep.write_text(f"<html><body>{nested}</body></html>", encoding="utf-8")
+    assert read_article(deep).text == read_article(flat).text
+    assert "Won’t" in read_article(deep).text  # decoded as UTF-8, not Latin-1
+    (tmp_path / "blank.html").write_text("   ", encoding="utf-8")
+    out = runner.invoke(app, ["show", str(tmp_path / "blank.html")])
+    assert out.exit_code == 2 and "no article text found" in out.stderr
