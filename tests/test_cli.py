@@ -10,7 +10,7 @@ from dedup.articles import read_article
 from dedup.cli import app
 from dedup.settings import Settings
 
-from .conftest import SEED_A, SEED_B
+from .conftest import ROOT, SEED_A, SEED_B
 
 runner = CliRunner()
 
@@ -142,3 +142,16 @@ def test_the_cli_imports_heavy_and_optional_libraries_only_when_a_command_needs_
     code = f"import sys, dedup.cli; print(','.join(m for m in {heavy!r} if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == ""
+
+
+def test_the_readmes_compare_json_example_is_what_compare_prints(monkeypatch):
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = json.loads(re.search(r"`--json` prints.*?```json\n(.*?)```", readme, re.S).group(1))
+    monkeypatch.chdir(ROOT)  # the example's paths are relative to the project, as a user types them
+    out = runner.invoke(app, ["compare", example["a"]["path"], example["b"]["path"], "--json"])
+    printed = json.loads(out.stdout)
+    for side in "ab":
+        assert {key: printed[side][key] for key in example[side]} == example[side]
+    assert printed["passages"] == example["passages"]
