@@ -120,7 +120,8 @@ def compare(
     b: Annotated[str, typer.Argument(help="Second article: a file, or FILE.jsonl#ID.")],
     as_json: JsonOption = False,
     rewrite_threshold: Annotated[
-        float | None, typer.Option(help="Rewrite-model probability a matched sentence pair must reach to be a rewrite.")
+        float | None,
+        typer.Option(help="Rewrite-model probability a matched sentence pair must reach to be a rewrite."),
     ] = None,
     min_verbatim_tokens: Annotated[
         int | None, typer.Option(help="Minimum length of a verbatim passage, in words.")

@@ -270,3 +270,40 @@ def test_html_nested_deeper_than_libxml2s_default_keeps_its_text(tmp_path):
     (tmp_path / "blank.html").write_text("   ", encoding="utf-8")
     out = runner.invoke(app, ["show", str(tmp_path / "blank.html")])
     assert out.exit_code == 2 and "no article text found" in out.stderr
+
+
+def test_benchmark_tables_keep_every_number_whole_at_80_columns():
+    from rich.console import Console
+
+    from dedup.bench.pan import PanReport
+    from dedup.bench.pan_measures import Scores
+    from dedup.bench.sweep import Point, Sweep, SweepReport
+    from dedup.report.terminal import render_pan, render_sweep
+    from dedup.settings import Settings
+
+    scores = Scores(
+        precision=0.91234, recall=0.88765, granularity=1.01234, plagdet=0.89123, cases=1234, detections=1301
+    )
+    types = [
+        "02-no-obfuscation",
+        "03-random-obfuscation",
+        "04-translation-obfuscation",
+        "05-summary-obfuscation",
+    ]
+    pan = PanReport("../shared/data/pan13/test", dict.fromkeys(types, scores), scores, 4995, 3, 19.2, {})
+    extra = {"candidates_per_document": 19.123, "seconds": 0.008612, "bands": 15, "rows": 1}
+    points = [
+        Point(value=v / 10, precision=0.58712, recall=1.0, f1=0.74012, extra=extra) for v in range(1, 9)
+    ]
+    sweep = Sweep(
+        "lsh_threshold", "pairs", current=0.3, chosen=0.4, rule="best F1", tune=points, report=points
+    )
+    report = SweepReport("clough", "a seeded split", 46, 49, [sweep], Settings(), [], 1.2)
+    shown = {}
+    for render, what in ((render_pan, pan), (render_sweep, report)):
+        console = Console(width=80, record=True)
+        render(what, console)
+        shown[render] = text = console.export_text()
+        assert "…" not in text and max(len(line) for line in text.splitlines()) <= 80, text
+    assert "0.8912" in shown[render_pan] and "1,301" in shown[render_pan]
+    assert "0.0086" in shown[render_sweep] and " 15 " in shown[render_sweep]

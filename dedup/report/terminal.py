@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING
 
+from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -58,10 +59,12 @@ def render_comparison(comparison: Comparison, a: Article, b: Article, console: C
 def render_pan(report: PanReport, console: Console) -> None:
     """PAN measures per obfuscation type and overall."""
     table = Table(
-        title=f"PAN text alignment: {report.corpus} ({report.pairs:,} pairs, {report.seconds:.0f} s)"
+        title=f"PAN text alignment: {report.corpus} ({report.pairs:,} pairs, {report.seconds:.0f} s)",
+        **_COMPACT,
     )
-    for column in ("sub-corpus", "plagdet", "precision", "recall", "granularity", "cases", "detections"):
-        table.add_column(column, justify="left" if column == "sub-corpus" else "right", no_wrap=True)
+    table.add_column("sub-corpus", overflow="fold")
+    for column in ("plagdet", "prec", "rec", "gran", "cases", "detections"):  # short: fits 80 columns
+        table.add_column(column, justify="right", no_wrap=True)
     rows = [*report.by_type.items(), ("entire corpus", report.overall)]
     for name, scores in rows:
         table.add_row(
@@ -69,6 +72,7 @@ def render_pan(report: PanReport, console: Console) -> None:
             f"{scores.granularity:.4f}", f"{scores.cases:,}", f"{scores.detections:,}",
         )  # fmt: skip
     console.print(table)
+    console.print("prec, rec, gran: precision, recall, granularity (PAN measures)", style="dim")
     console.print(f"detections on pairs without reuse: {report.detections_on_negative_pairs}")
 
 
@@ -83,8 +87,11 @@ def render_msrp(report: MsrpReport, console: Console) -> None:
     console.print(f"best threshold on train (accuracy): {report.best_on_train}")
 
 
+# tables of numbers that must fit 80 columns whole: no outer edge, no rules between columns
+_COMPACT = {"title_justify": "left", "box": box.SIMPLE_HEAD, "show_edge": False, "padding": (0, 0, 0, 1)}
+
 _EXTRA_LABELS = {
-    "candidates_per_document": "cand/doc",
+    "candidates_per_document": "cand. /doc",
     "seconds": "s",
     "bands": "b",
     "rows": "r",
@@ -101,19 +108,21 @@ def render_sweep(report: SweepReport, console: Console) -> None:
     )
     for sweep in report.sweeps:
         measure = "character spans, PAN measures" if sweep.measure == "spans" else "pair labels"
-        table = Table(title=f"{sweep.parameter} ({measure})", title_justify="left")
-        table.add_column("value", justify="right")
-        for part in ("tune", "report"):
+        table = Table(title=f"{sweep.parameter} ({measure})", **_COMPACT)
+        table.add_column("value", justify="right", no_wrap=True)
+        for part in ("tune", "report"):  # headers on two lines, numbers never cut: fits 80 columns
             for column in ("P", "R", "F1"):
-                table.add_column(f"{part} {column}", justify="right")
+                table.add_column(f"{part}\n{column}", justify="right", no_wrap=True)
         extras = list(sweep.tune[0].extra) if sweep.tune else []
         for name in extras:
-            table.add_column(_EXTRA_LABELS.get(name, name), justify="right")
+            table.add_column(
+                _EXTRA_LABELS.get(name, name).replace(" ", "\n", 1), justify="right", no_wrap=True
+            )
         for tune, held in zip(sweep.tune, sweep.report, strict=True):
             marks = ("*" if tune.value == sweep.chosen else "") + ("°" if tune.value == sweep.current else "")
             scores = [f"{x:.3f}" for p in (tune, held) for x in (p.precision, p.recall, p.f1)]
             table.add_row(
-                f"{tune.value:g}{marks}", *scores, *(f"{tune.extra[name]:.3g}" for name in extras),
+                f"{tune.value:g}{marks}", *scores, *(f"{tune.extra[name]:.2g}" for name in extras),
                 style="bold" if tune.value == sweep.chosen else None,
             )  # fmt: skip
         console.print(table)
