@@ -29,6 +29,8 @@ __all__ = [
     "NOT_REGULAR",
     "regular_size",
     "path_label",
+    "split_ref",
+    "canonical_ref",
 ]
 
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
@@ -307,10 +309,22 @@ def iter_articles(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> It
     yield Article(id=label, path=label, text=_require_text(text, label), encoding=encoding)
 
 
-def read_article(ref: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
-    """Read one article: a file path, or ``FILE.jsonl#ID`` for one line of a JSONL file."""
+def split_ref(ref: str | Path) -> tuple[str, str]:
+    """``(file, id)`` of an article reference: ``FILE.jsonl#ID``, or a file path and ``""``."""
     ref = str(ref)
     path, _, wanted = ref.partition("#") if ".jsonl#" in ref.lower() else (ref, "", "")
+    return path, wanted
+
+
+def canonical_ref(ref: str | Path) -> str:
+    """``ref`` with its file as an absolute path, symbolic links resolved: an index's ids are made so."""
+    path, wanted = split_ref(ref)
+    return str(Path(path).resolve()) + (f"#{wanted}" if wanted else "")
+
+
+def read_article(ref: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
+    """Read one article: a file path, or ``FILE.jsonl#ID`` for one line of a JSONL file."""
+    path, wanted = split_ref(ref)
     articles = iter_articles(path, max_bytes=max_bytes)
     if not wanted:
         first = next(articles)

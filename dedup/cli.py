@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
-from dedup.articles import DEFAULT_MAX_BYTES, Article, read_article
+from dedup.articles import DEFAULT_MAX_BYTES, Article, canonical_ref, read_article
 from dedup.errors import DedupError, InputError
 from dedup.output import check_file, check_folder, open_for_writing, write_text
 from dedup.settings import Settings, load_settings
@@ -333,7 +333,9 @@ def index_add(
             _opened_index(index, create=True, settings=settings, quiet=quiet, check=True) as store,
             _progress(disabled=quiet) as progress,
         ):
-            articles, skipped = read_all(paths, max_bytes=max_bytes, jobs=jobs, progress=_by_stage(progress))
+            articles, skipped = read_all(
+                paths, max_bytes=max_bytes, jobs=jobs, progress=_by_stage(progress), canonical=True
+            )
             task = progress.add_task("indexing", total=len(articles))
             result = store.add(progress.track(articles, task_id=task))
             stats = store.stats()
@@ -381,7 +383,9 @@ def index_stats(index: IndexOption = DEFAULT_INDEX, as_json: JsonOption = False)
 
 @index_app.command("remove")
 def index_remove(
-    article_id: Annotated[str, typer.Argument(help="The id of an indexed article.")],
+    article_id: Annotated[
+        str, typer.Argument(help="The id of an indexed article, or the path of the file it was read from.")
+    ],
     index: IndexOption = DEFAULT_INDEX,
 ) -> None:
     """Remove one article from the index (exit code 2 if it is not there).
@@ -389,12 +393,15 @@ def index_remove(
     Example: dedup index remove corpora/000_81ea75a533acccf5.txt --index news.sqlite
     """
     with _opened_index(index, check=True) as store:
-        removed = store.remove(article_id)
-    if not removed:
+        # ids of files are their absolute paths: a path as typed is tried that way too
+        removed = next((i for i in (article_id, canonical_ref(article_id)) if store.remove(i)), None)
+    if removed is None:
         _fail(
-            DedupError(f"no article with id {article_id!r} in {index}; ids are as scan and query print them")
+            DedupError(
+                f"no article with id {article_id!r} in {index}; ids are as index add and query print them"
+            )
         )
-    Console().print(f"removed {article_id}", highlight=False)
+    Console().print(f"removed {removed}", highlight=False)
 
 
 @app.command()
@@ -413,7 +420,7 @@ def query(
     from dedup.report.terminal import render_comparison
 
     settings = _settings(config)
-    new = _load(article, max_bytes)
+    new = _load(canonical_ref(article), max_bytes)  # as indexed: an indexed file is never its own match
     with _opened_index(index, settings=settings) as store:
         matches = store.query(new, top=top)
         if as_json:

@@ -42,6 +42,7 @@ __all__ = [
     "Signed",
     "discover",
     "as_roots",
+    "canonical_roots",
     "scan",
     "sign",
     "signature_scheme",
@@ -221,11 +222,14 @@ def read_all(
     max_bytes: int,
     jobs: int | None = None,
     progress: Progress | None = None,
+    canonical: bool = False,
 ) -> tuple[list[Article], list[Skipped]]:
     """Every article in ``paths`` (files or folders, recursive), read in ``jobs`` processes (default: all
-    cores), in the order of the files; and what was skipped and why."""
+    cores), in the order of the files; and what was skipped and why. ``canonical``: ids from
+    :func:`canonical_roots`."""
     jobs = jobs or os.cpu_count() or 1
-    files, skipped = discover_all(as_roots(paths), max_bytes)
+    roots = as_roots(paths)
+    files, skipped = discover_all(canonical_roots(roots) if canonical else roots, max_bytes)
     tasks = [(chunk, max_bytes) for chunk in chunks(files, files_per_task(len(files), jobs))]
     articles: list[Article] = []
     for found, bad in map_chunks(_read_files, tasks, jobs, progress, "reading", [len(t[0]) for t in tasks]):
@@ -407,14 +411,33 @@ def as_roots(root: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Path
 
 
 def discover_all(roots: Sequence[Path], max_bytes: int) -> tuple[list[Path], list[Skipped]]:
-    """:func:`discover` over several roots (folders, files, JSONL shards), each file once."""
-    files: dict[Path, None] = {}  # ordered, and each file once however many roots reach it
+    """:func:`discover` over several roots (folders, files, JSONL shards), each file once: a file reached again
+    under another spelling (``corpora/``, ``./corpora``, an absolute path, a symbolic link) is skipped, saying
+    which path was read, so that no article is paired with itself."""
+    first_path: dict[tuple[int, int], Path] = {}  # the file's identity on disk -> the path it is read by
+    files: list[Path] = []
     skipped: list[Skipped] = []
     for root in roots:
         found, bad = discover(Path(root), max_bytes)
-        files.update(dict.fromkeys(found))
         skipped += bad
-    return list(files), skipped
+        for path in found:
+            try:
+                info = path.stat()
+            except OSError:  # gone since it was found: reading it reports why
+                files.append(path)
+                continue
+            first = first_path.setdefault((info.st_dev, info.st_ino), path)
+            if first is path:
+                files.append(path)
+            elif first != path:
+                skipped.append(Skipped(path_label(path), f"the same file as {path_label(first)}, read once"))
+    return files, skipped
+
+
+def canonical_roots(roots: Sequence[str | os.PathLike]) -> list[Path]:
+    """``roots`` as absolute paths with symbolic links resolved: ids made from them are the same whatever the
+    working directory or the spelling (an index's ids)."""
+    return [Path(root).resolve() for root in roots]
 
 
 def sign_tasks(files: Sequence[Path], settings: Settings, max_bytes: int, workers: int) -> list[tuple]:

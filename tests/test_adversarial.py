@@ -307,3 +307,27 @@ def test_benchmark_tables_keep_every_number_whole_at_80_columns():
         assert "…" not in text and max(len(line) for line in text.splitlines()) <= 80, text
     assert "0.8912" in shown[render_pan] and "1,301" in shown[render_pan]
     assert "0.0086" in shown[render_sweep] and " 15 " in shown[render_sweep]
+
+
+def test_the_same_files_under_other_spellings_are_indexed_once_and_never_match_themselves(
+    tmp_path, monkeypatch
+):
+    from .conftest import CORPORA, ROOT
+
+    monkeypatch.chdir(ROOT)
+    index = str(tmp_path / "i.sqlite")
+    for spelling in ("corpora/", "./corpora", str(CORPORA), "corpora/../corpora/"):
+        out = runner.invoke(app, ["index", "add", spelling, "--index", index, "--json", "--quiet"])
+        assert out.exit_code == 0, out.output
+        assert json.loads(out.stdout)["articles"] == 2
+    found = runner.invoke(app, ["query", "./corpora/000_81ea75a533acccf5.txt", "--index", index, "--json"])
+    assert [m["b"]["id"] for m in json.loads(found.stdout)["matches"]] == [str(SEED_B)]
+    gone = runner.invoke(app, ["index", "remove", "corpora/002_c4bf7bb208899a3e.txt", "--index", index])
+    assert gone.exit_code == 0 and str(SEED_B) in gone.stdout
+    # a scan reading one file under two spellings reads it once, and says so
+    scanned = runner.invoke(
+        app, ["scan", "corpora", "./corpora/", str(CORPORA), "--json", "--quiet", "--jobs", "1"]
+    )
+    summary = json.loads(scanned.stdout)
+    assert summary["articles"] == 2 and summary["derived_pairs"] == 1
+    assert sum("the same file as" in s["reason"] for s in summary["skipped"]) == 2

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dedup.articles import Article, iter_articles, read_article
+from dedup.articles import Article, iter_articles, read_article, split_ref
 from dedup.bench.pan import read_annotations, read_pairs, subset_names
 from dedup.bench.paraphrase import SPLITS as MSRP_SPLITS
 from dedup.bench.paraphrase import load_split
@@ -258,7 +258,7 @@ class _Resolver:
         self._errors: dict[Path, InputError] = {}
 
     def __call__(self, ref: str) -> Article:
-        name, _, wanted = ref.partition("#") if ".jsonl#" in ref.lower() else (ref, "", "")
+        name, wanted = split_ref(ref)
         path = Path(name) if Path(name).is_absolute() else self.folder / name
         if not wanted:
             return read_article(path, max_bytes=_LABELLED_MAX_BYTES)
