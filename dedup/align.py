@@ -245,6 +245,26 @@ def _classify(runs: Sequence[Span], unit: Span, max_gap: int) -> tuple[Span, Kin
     return (a_first, a_last, b_first, b_last), "verbatim"
 
 
+def _trimmed(a: PreparedText, b: PreparedText, span: Span) -> Span:
+    """``span`` without the tokens at its edges that occur nowhere in its other side: a dateline, a credit
+    or a closing line one article added to a shared sentence never starts or ends a passage (a changed
+    first or last word neither: the passage starts at the first word both sides hold)."""
+    a_first, a_last, b_first, b_last = span
+    while True:
+        in_a, in_b = set(a.forms[a_first:a_last]), set(b.forms[b_first:b_last])
+        before = (a_first, a_last, b_first, b_last)
+        while a_first < a_last and a.forms[a_first] not in in_b:
+            a_first += 1
+        while a_last > a_first and a.forms[a_last - 1] not in in_b:
+            a_last -= 1
+        while b_first < b_last and b.forms[b_first] not in in_a:
+            b_first += 1
+        while b_last > b_first and b.forms[b_last - 1] not in in_a:
+            b_last -= 1
+        if (a_first, a_last, b_first, b_last) == before:  # trimming one side can strand the other's edge
+            return before
+
+
 def sentence_similarities(a: PreparedText, b: PreparedText) -> SentenceCosines:
     """Word and character cosines of every sentence of ``a`` (rows) with every sentence of ``b`` (columns);
     their ``similarity`` is what seeds rewrites."""
@@ -365,7 +385,7 @@ def align(
     merged = [
         (span, kind)
         for kind, spans in by_kind.items()
-        for span in (_extent(group) for group in cluster(spans, settings.max_gap_tokens))
+        for span in (_trimmed(a, b, _extent(group)) for group in cluster(spans, settings.max_gap_tokens))
         if min(span[1] - span[0], span[3] - span[2]) >= minimum[kind]
     ]
     similarities = _similarities(a, b, [span for span, _ in merged], cosines)

@@ -20,7 +20,9 @@ from dedup.align import (
 from dedup.articles import Article
 from dedup.model import Comparison, Passage
 from dedup.settings import Settings
-from dedup.text import split_sentences, tokenize
+from dedup.text import normalize, split_sentences, tokenize
+
+from .textgen import article
 
 
 def _article(text: str, name: str = "x") -> Article:
@@ -285,3 +287,52 @@ def test_prepared_ngrams_equal_those_of_the_token_forms(text, n):
     prepared = prepare(text, settings=Settings(ngram=n, min_verbatim_tokens=max(8, n)))
     assert list(prepared.grams) == list(ngram_hashes(prepared.forms, n))
     assert list(prepared.grams_of(n + 1)) == list(ngram_hashes(prepared.forms, n + 1))
+
+
+_PREFIXES = [
+    "SHANGHAI (Reuters) - ", "Le Monde avec AFP : ", "القاهرة (رويترز) - ", "ירושלים (רויטרס) - ", "上海（路透社）- ",
+    "By Jane Roe, Staff Writer. ", "",
+]  # fmt: skip
+_SUFFIXES = [
+    " Markets rose.",
+    " Les marchés ont monté.",
+    " ارتفعت الأسواق.",
+    " 市场上涨。",
+    " Reporting by Joe Bloggs.",
+    "",
+]
+
+
+def _passage_forms(text: str, start: int, end: int) -> list[str]:
+    tokens = tokenize(text[start:end], normalize(text[start:end]))
+    return list(tokens.forms)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(0, 10_000),
+    st.sampled_from(_PREFIXES),
+    st.sampled_from(_SUFFIXES),
+    st.sampled_from(_PREFIXES),
+    st.sampled_from(_SUFFIXES),
+)
+def test_no_passage_starts_or_ends_with_a_token_the_other_side_lacks(
+    seed, prefix_a, suffix_a, prefix_b, suffix_b
+):
+    shared = article(seed, 6).strip()
+    a = Article(id="a", path="a", text=prefix_a + shared + suffix_a)
+    b = Article(id="b", path="b", text=prefix_b + shared + suffix_b)
+    comparison = compare(a, b)
+    assert comparison.passages
+    for p in comparison.passages:
+        in_a = _passage_forms(a.text, p.a_start, p.a_end)
+        in_b = _passage_forms(b.text, p.b_start, p.b_end)
+        assert in_a[0] in in_b and in_a[-1] in in_b, (
+            a.text[p.a_start : p.a_end][:40],
+            b.text[p.b_start :][:40],
+        )
+        assert in_b[0] in in_a and in_b[-1] in in_a
+    # the shared text is found from its first word (from the prefix, when both carry it)
+    start_a, start_b = (0, 0) if prefix_a == prefix_b else (len(prefix_a), len(prefix_b))
+    assert min(p.a_start for p in comparison.passages) == start_a
+    assert min(p.b_start for p in comparison.passages) == start_b
