@@ -155,3 +155,10 @@ def test_the_readmes_compare_json_example_is_what_compare_prints(monkeypatch):
     for side in "ab":
         assert {key: printed[side][key] for key in example[side]} == example[side]
     assert printed["passages"] == example["passages"]
+
+
+def test_the_rewrite_threshold_option_says_what_the_readme_says():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "rewrite_threshold = 0.4    # rewrite-model probability" in readme
+    shown = runner.invoke(app, ["compare", "--help"], env={"COLUMNS": "200"})
+    assert "Rewrite-model probability a matched sentence pair must reach" in shown.stdout
