@@ -33,7 +33,7 @@ from dedup.articles import Article, read_article
 from dedup.attribution import credits as find_credits
 from dedup.attribution import direction, text_date
 from dedup.model import Comparison, Credit, Kind, Passage, Side, Verdict
-from dedup.rewrite import default_model, wording
+from dedup.rewrite import RewriteModel, default_model, wording
 from dedup.settings import Settings
 from dedup.signatures import feature_hashes
 from dedup.similarity import (
@@ -331,11 +331,11 @@ def _similarities(
 
 
 def _rewrite_probabilities(
-    a: PreparedText, b: PreparedText, spans: Sequence[Span], cosines: SentenceCosines
+    a: PreparedText, b: PreparedText, spans: Sequence[Span], cosines: SentenceCosines, model: RewriteModel
 ) -> np.ndarray:
     """The rewrite model's probability that one side of each span rewrites the other."""
     pairs = [(wording(a.text, a.tokens[s[0] : s[1]]), wording(b.text, b.tokens[s[2] : s[3]])) for s in spans]
-    return default_model().probability(pairs, a.idf_model, _known_cosines(a, b, spans, cosines))
+    return model.probability(pairs, a.idf_model, _known_cosines(a, b, spans, cosines))
 
 
 def units(
@@ -361,20 +361,25 @@ def align(
     settings: Settings | None = None,
     *,
     cosines: SentenceCosines | None = None,
+    rewrite_model: RewriteModel | None = None,
 ) -> list[Passage]:
     """The shared passages of ``a`` and ``b``, in order of their position in ``a``.
 
     ``cosines`` is :func:`sentence_similarities` of ``a`` and ``b`` when already computed (a sweep aligns
-    one pair under many settings from one computation of similarities).
+    one pair under many settings from one computation of similarities); ``rewrite_model`` judges rewrites
+    (default: the bundled one, :func:`dedup.rewrite.default_model`), as ``prepare`` takes an IDF model.
     """
     settings = settings or Settings()
+    rewrite_model = rewrite_model or default_model()
     if cosines is None:
         cosines = sentence_similarities(a, b)
     found = units(a, b, settings, cosines=cosines)
     rewrites = [span for span, kind in found if kind == "rewrite"]
     confirmed = {
         span
-        for span, probability in zip(rewrites, _rewrite_probabilities(a, b, rewrites, cosines), strict=True)
+        for span, probability in zip(
+            rewrites, _rewrite_probabilities(a, b, rewrites, cosines, rewrite_model), strict=True
+        )
         if probability >= settings.rewrite_threshold
     }
     by_kind: dict[Kind, list[Span]] = defaultdict(list)
@@ -506,23 +511,36 @@ def comparison_of(
 
 
 class Comparer:
-    """Compares pairs of articles, keeping recently prepared ones (an article recurs across pairs)."""
+    """Compares pairs of articles, keeping recently prepared ones (an article recurs across pairs).
 
-    def __init__(self, settings: Settings, cache_size: int = 512) -> None:
+    ``idf_model`` weighs words and ``rewrite_model`` judges rewrites; by default, the bundled ones."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        cache_size: int = 512,
+        *,
+        idf_model: IdfModel | None = None,
+        rewrite_model: RewriteModel | None = None,
+    ) -> None:
         self.settings, self.cache_size = settings, cache_size
+        self.idf_model, self.rewrite_model = idf_model, rewrite_model
         self._cache: OrderedDict[str, PreparedText] = OrderedDict()
 
     def prepared(self, article: Article) -> PreparedText:
         if article.id in self._cache:
             self._cache.move_to_end(article.id)
             return self._cache[article.id]
-        prepared = self._cache[article.id] = prepare(article.text, settings=self.settings)
+        prepared = self._cache[article.id] = prepare(article.text, self.idf_model, self.settings)
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
         return prepared
 
     def __call__(self, a: Article, b: Article) -> Comparison:
-        return _compare_prepared(a, b, self.prepared(a), self.prepared(b), self.settings, with_ids=True)
+        prepared_a, prepared_b = self.prepared(a), self.prepared(b)
+        return _compare_prepared(
+            a, b, prepared_a, prepared_b, self.settings, with_ids=True, rewrite_model=self.rewrite_model
+        )
 
 
 def _compare_prepared(
@@ -532,8 +550,9 @@ def _compare_prepared(
     prepared_b: PreparedText,
     settings: Settings,
     with_ids: bool,
+    rewrite_model: RewriteModel | None = None,
 ) -> Comparison:
-    passages = align(prepared_a, prepared_b, settings)
+    passages = align(prepared_a, prepared_b, settings, rewrite_model=rewrite_model)
     credits = (prepared_a.credits, prepared_b.credits)
     return comparison_of(a, b, passages, settings, with_ids=with_ids, credits=credits)
 
@@ -544,11 +563,12 @@ def compare(
     *,
     settings: Settings | None = None,
     idf_model: IdfModel | None = None,
+    rewrite_model: RewriteModel | None = None,
     with_ids: bool = False,
 ) -> Comparison:
     """Compare two articles (or paths, or ``FILE.jsonl#ID``): shared passages, fractions, verdicts,
-    credits and the likely direction."""
+    credits and the likely direction. ``idf_model`` and ``rewrite_model`` replace the bundled models."""
     a, b = (x if isinstance(x, Article) else read_article(x) for x in (a, b))
     settings = settings or Settings()
     prepared_a, prepared_b = prepare(a.text, idf_model, settings), prepare(b.text, idf_model, settings)
-    return _compare_prepared(a, b, prepared_a, prepared_b, settings, with_ids)
+    return _compare_prepared(a, b, prepared_a, prepared_b, settings, with_ids, rewrite_model)

@@ -4,91 +4,158 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dedup.errors import SettingsError
 
-__all__ = ["Settings", "CONSTRAINTS", "load_settings", "CONFIG_NAME"]
+__all__ = [
+    "Settings",
+    "CONSTRAINTS",
+    "STAGES",
+    "load_settings",
+    "CONFIG_NAME",
+    "check",
+    "setting",
+    "stage_fields",
+]
 
 CONFIG_NAME = "dedup.toml"
+STAGES = ("prepare", "align", "regions", "signatures", "candidates", "boilerplate", "verdict")
+
+
+def setting(default: int | float, *, low: int | float, high: int | float, stage: str, doc: str) -> Any:
+    """A parameter of :class:`Settings`: its default, inclusive bounds, the stage that reads it
+    (:data:`STAGES`) and what it means, in one place."""
+    if stage not in STAGES:
+        raise ValueError(f"unknown stage {stage!r}; one of {', '.join(STAGES)}")
+    return field(default=default, metadata={"low": low, "high": high, "stage": stage, "doc": doc})
 
 
 @dataclass(frozen=True, kw_only=True)
 class Settings:
-    """Parameters of matching. Every field has a constraint in :data:`CONSTRAINTS`, checked on creation.
+    """Parameters of matching, each declared once below: default, inclusive bounds, the stage that reads it
+    and what it means (:func:`setting`). Checked on creation; ``Settings.describe()`` lists them."""
 
-    Attributes:
-        ngram: word n-gram length of verbatim seeds (CJK: characters, as every CJK character is a token).
-        max_gap_tokens: verbatim seeds closer than this many tokens on both sides are one passage, so a few
-            changed, missing or glued words do not split it.
-        min_verbatim_tokens: a verbatim passage needs at least this many tokens inside exact shared runs.
-        min_sentence_tokens: pieces shorter than this (datelines, list lines, headings) join the next
-            sentence, so they never match alone.
-        seed_threshold: sentence similarity (mean of word and character TF-IDF cosines) from which two
-            sentences seed a rewrite: a wide net, as every rewrite passage is then judged by the model.
-        rewrite_threshold: probability of the rewrite model (:mod:`dedup.rewrite`) from which a whole
-            rewrite passage (adjacent seeds merged) is reported.
-        min_rewrite_tokens: a rewrite passage needs this many tokens on each side.
-        region_gap_chars: passages (of any kind) closer than this many characters on both sides form one
-            region where a single span per reuse is wanted (PAN detections).
-        min_region_chars: regions shorter than this on either side are dropped from the region view.
-        summary_ratio: passages adjacent in ``a`` but spread over ``b`` form one region when its ``b`` side
-            is at least this many times longer than its ``a`` side (``a`` summarises ``b``).
-        num_perm: MinHash permutations per window signature (corpus scans and the index).
-        window_block: content words per block; a window is two adjacent blocks.
-        lsh_threshold: window Jaccard similarity around which LSH makes two articles candidates.
-        min_shared_buckets: two articles are candidates when their windows share at least this many LSH
-            buckets (over all windows and bands): reuse agrees in many, a shared topic in few.
-        max_bucket_docs: an LSH bucket holding more articles than this pairs only its first article with
-            each of the others (a star): all its pairs would be quadratic, and a wire story republished by
-            more outlets than this must still be found.
-        shared_block_words: two articles are also candidates when they hold the same content-cut block of at
-            least this many content words, recurring in at most ``boilerplate_docs`` articles: a sentence
-            quoted in another article is too short for windows to share ``min_shared_buckets``.
-        neighbours: two articles are also candidates when a chunk of one is among this many chunks of
-            other articles most similar to a chunk of the other (TF-IDF cosine, :mod:`dedup.neighbours`):
-            reuse that shuffles, replaces or summarises words often shares no window. 0 turns this off.
-        neighbour_min_cosine: ...with a cosine of at least this.
-        neighbour_chunk_words: content words per chunk.
-        neighbour_max_words: a scan looks for neighbours only in corpora of at most this many content words
-            (≈ 11,000 news articles): the cost grows with the square of the corpus, ≈ 5 s for 2.7 M words and
-            45 s for 7.4 M on two cores. The index does not use neighbours.
-        boilerplate_docs: a window whose whole signature recurs in more than this many articles is
-            boilerplate: reported apart, never as reuse...
-        boilerplate_max_chars: ...unless it belongs to a run of such windows longer than this many
-            characters: a footer or a disclaimer is short, a wire story republished by many outlets is not...
-        boilerplate_min_words: ...or to a run of fewer content words than this: a common word or two that
-            the content cuts happen to isolate as a block ("enforcement", "child support") recurs by chance.
-        wholly_derived: derived fraction from which an article is "wholly derived" (METER's WD).
-        partially_derived: derived fraction from which an article is "partially derived" (METER's PD).
-    """
-
-    ngram: int = 3
-    max_gap_tokens: int = 4
-    min_verbatim_tokens: int = 8
-    min_sentence_tokens: int = 8
-    seed_threshold: float = 0.25
-    rewrite_threshold: float = 0.4
-    min_rewrite_tokens: int = 5
-    region_gap_chars: int = 500
-    summary_ratio: float = 2.0
-    min_region_chars: int = 150
-    num_perm: int = 32
-    window_block: int = 12
-    lsh_threshold: float = 0.3
-    min_shared_buckets: int = 4
-    max_bucket_docs: int = 50
-    shared_block_words: int = 4
-    neighbours: int = 8
-    neighbour_min_cosine: float = 0.15
-    neighbour_chunk_words: int = 50
-    neighbour_max_words: int = 4_000_000
-    boilerplate_docs: int = 5
-    boilerplate_max_chars: int = 600
-    boilerplate_min_words: int = 4
-    wholly_derived: float = 0.7
-    partially_derived: float = 0.05
+    ngram: int = setting(
+        3, low=1, high=12, stage="align",
+        doc="word n-gram length of verbatim seeds (CJK: characters, as every CJK character is a token)."
+    )  # fmt: skip
+    max_gap_tokens: int = setting(
+        4, low=0, high=50, stage="align",
+        doc="verbatim seeds closer than this many tokens on both sides are one passage, so a few changed, "
+        "missing or glued words do not split it."
+    )  # fmt: skip
+    min_verbatim_tokens: int = setting(
+        8, low=1, high=1000, stage="align",
+        doc="a verbatim passage needs at least this many tokens inside exact shared runs."
+    )  # fmt: skip
+    min_sentence_tokens: int = setting(
+        8, low=1, high=200, stage="prepare",
+        doc="pieces shorter than this (datelines, list lines, headings) join the next sentence, so they never "
+        "match alone."
+    )  # fmt: skip
+    seed_threshold: float = setting(
+        0.25, low=0.0, high=1.0, stage="align",
+        doc="sentence similarity (mean of word and character TF-IDF cosines) from which two sentences seed a "
+        "rewrite: a wide net, as every rewrite passage is then judged by the model."
+    )  # fmt: skip
+    rewrite_threshold: float = setting(
+        0.4, low=0.0, high=1.0, stage="align",
+        doc="probability of the rewrite model (:mod:`dedup.rewrite`) from which a whole rewrite passage "
+        "(adjacent seeds merged) is reported."
+    )  # fmt: skip
+    min_rewrite_tokens: int = setting(
+        5, low=1, high=1000, stage="align",
+        doc="a rewrite passage needs this many tokens on each side."
+    )  # fmt: skip
+    region_gap_chars: int = setting(
+        500, low=0, high=100_000, stage="regions",
+        doc="passages (of any kind) closer than this many characters on both sides form one region where a "
+        "single span per reuse is wanted (PAN detections)."
+    )  # fmt: skip
+    summary_ratio: float = setting(
+        2.0, low=1.0, high=1000.0, stage="regions",
+        doc="passages adjacent in ``a`` but spread over ``b`` form one region when its ``b`` side is at least "
+        "this many times longer than its ``a`` side (``a`` summarises ``b``)."
+    )  # fmt: skip
+    min_region_chars: int = setting(
+        150, low=0, high=100_000, stage="regions",
+        doc="regions shorter than this on either side are dropped from the region view."
+    )  # fmt: skip
+    num_perm: int = setting(
+        32, low=4, high=1024, stage="signatures",
+        doc="MinHash permutations per window signature (corpus scans and the index)."
+    )  # fmt: skip
+    window_block: int = setting(
+        12, low=2, high=1000, stage="signatures",
+        doc="content words per block; a window is two adjacent blocks."
+    )  # fmt: skip
+    lsh_threshold: float = setting(
+        0.3, low=0.01, high=0.99, stage="signatures",
+        doc="window Jaccard similarity around which LSH makes two articles candidates."
+    )  # fmt: skip
+    min_shared_buckets: int = setting(
+        4, low=1, high=100_000, stage="candidates",
+        doc="two articles are candidates when their windows share at least this many LSH buckets (over all "
+        "windows and bands): reuse agrees in many, a shared topic in few."
+    )  # fmt: skip
+    max_bucket_docs: int = setting(
+        50, low=2, high=10_000_000, stage="candidates",
+        doc="an LSH bucket holding more articles than this pairs only its first article with each of the "
+        "others (a star): all its pairs would be quadratic, and a wire story republished by more outlets "
+        "than this must still be found."
+    )  # fmt: skip
+    shared_block_words: int = setting(
+        4, low=1, high=100_000, stage="candidates",
+        doc="two articles are also candidates when they hold the same content-cut block of at least this many "
+        "content words, recurring in at most ``boilerplate_docs`` articles: a sentence quoted in another "
+        "article is too short for windows to share ``min_shared_buckets``."
+    )  # fmt: skip
+    neighbours: int = setting(
+        8, low=0, high=1000, stage="candidates",
+        doc="two articles are also candidates when a chunk of one is among this many chunks of other articles "
+        "most similar to a chunk of the other (TF-IDF cosine, :mod:`dedup.neighbours`): reuse that "
+        "shuffles, replaces or summarises words often shares no window. 0 turns this off."
+    )  # fmt: skip
+    neighbour_min_cosine: float = setting(
+        0.15, low=0.0, high=1.0, stage="candidates",
+        doc="...with a cosine of at least this."
+    )  # fmt: skip
+    neighbour_chunk_words: int = setting(
+        50, low=5, high=100_000, stage="candidates",
+        doc="content words per chunk."
+    )  # fmt: skip
+    neighbour_max_words: int = setting(
+        4_000_000, low=0, high=10**12, stage="candidates",
+        doc="a scan looks for neighbours only in corpora of at most this many content words (≈ 11,000 news "
+        "articles): the cost grows with the square of the corpus, ≈ 5 s for 2.7 M words and 45 s for 7.4 "
+        "M on two cores. The index does not use neighbours."
+    )  # fmt: skip
+    boilerplate_docs: int = setting(
+        5, low=2, high=10_000_000, stage="boilerplate",
+        doc="a window whose whole signature recurs in more than this many articles is boilerplate: reported "
+        "apart, never as reuse..."
+    )  # fmt: skip
+    boilerplate_max_chars: int = setting(
+        600, low=0, high=100_000_000, stage="boilerplate",
+        doc="...unless it belongs to a run of such windows longer than this many characters: a footer or a "
+        "disclaimer is short, a wire story republished by many outlets is not..."
+    )  # fmt: skip
+    boilerplate_min_words: int = setting(
+        4, low=1, high=100_000, stage="boilerplate",
+        doc="...or to a run of fewer content words than this: a common word or two that the content cuts "
+        'happen to isolate as a block ("enforcement", "child support") recurs by chance.'
+    )  # fmt: skip
+    wholly_derived: float = setting(
+        0.7, low=0.0, high=1.0, stage="verdict",
+        doc='derived fraction from which an article is "wholly derived" (METER\'s WD).'
+    )  # fmt: skip
+    partially_derived: float = setting(
+        0.05, low=0.0, high=1.0, stage="verdict",
+        doc='derived fraction from which an article is "partially derived" (METER\'s PD).'
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
         validate(self)
@@ -112,45 +179,43 @@ class Settings:
         lines += [f"{name} = {value!r}" for name, value in self.as_dict().items()]
         return "\n".join(lines) + "\n"
 
+    @staticmethod
+    def describe() -> str:
+        """Every parameter with its default, bounds, stage and meaning (one paragraph each)."""
+        return "\n".join(
+            f"{f.name} = {f.default!r} ({f.metadata['low']} to {f.metadata['high']}; {f.metadata['stage']}): "
+            f"{f.metadata['doc']}"
+            for f in dataclasses.fields(Settings)
+        )
 
-# name -> (type, low, high), inclusive bounds
+
+_TYPES = {"int": int, "float": float}
+
+# name -> (type, low, high), inclusive bounds: read off the fields, never written twice
 CONSTRAINTS: dict[str, tuple[type, float, float]] = {
-    "ngram": (int, 1, 12),
-    "max_gap_tokens": (int, 0, 50),
-    "min_verbatim_tokens": (int, 1, 1000),
-    "min_sentence_tokens": (int, 1, 200),
-    "seed_threshold": (float, 0.0, 1.0),
-    "rewrite_threshold": (float, 0.0, 1.0),
-    "min_rewrite_tokens": (int, 1, 1000),
-    "region_gap_chars": (int, 0, 100_000),
-    "summary_ratio": (float, 1.0, 1000.0),
-    "min_region_chars": (int, 0, 100_000),
-    "num_perm": (int, 4, 1024),
-    "window_block": (int, 2, 1000),
-    "lsh_threshold": (float, 0.01, 0.99),
-    "min_shared_buckets": (int, 1, 100_000),
-    "max_bucket_docs": (int, 2, 10_000_000),
-    "shared_block_words": (int, 1, 100_000),
-    "neighbours": (int, 0, 1000),
-    "neighbour_min_cosine": (float, 0.0, 1.0),
-    "neighbour_chunk_words": (int, 5, 100_000),
-    "neighbour_max_words": (int, 0, 10**12),
-    "boilerplate_docs": (int, 2, 10_000_000),
-    "boilerplate_max_chars": (int, 0, 100_000_000),
-    "boilerplate_min_words": (int, 1, 100_000),
-    "wholly_derived": (float, 0.0, 1.0),
-    "partially_derived": (float, 0.0, 1.0),
+    f.name: (_TYPES[f.type], f.metadata["low"], f.metadata["high"]) for f in dataclasses.fields(Settings)
 }
+
+
+def stage_fields(stage: str) -> tuple[str, ...]:
+    """The parameters read by ``stage`` (``"align"``: what changes passages; ``"signatures"``: what changes
+    signature values...)."""
+    return tuple(f.name for f in dataclasses.fields(Settings) if f.metadata["stage"] == stage)
+
+
+def check(name: str, value: object) -> None:
+    """Raise :class:`SettingsError` unless ``value`` fits parameter ``name``'s type and bounds."""
+    kind, low, high = CONSTRAINTS[name]
+    if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else kind):
+        raise SettingsError(f"{name} must be {kind.__name__}, got {value!r}")
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {value!r}")
 
 
 def validate(settings: Settings) -> None:
     """Raise :class:`SettingsError` naming the first parameter outside its constraint."""
-    for name, (kind, low, high) in CONSTRAINTS.items():
-        value = getattr(settings, name)
-        if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else kind):
-            raise SettingsError(f"{name} must be {kind.__name__}, got {value!r}")
-        if not low <= value <= high:
-            raise SettingsError(f"{name} must be between {low} and {high}, got {value!r}")
+    for name in CONSTRAINTS:
+        check(name, getattr(settings, name))
     if settings.partially_derived > settings.wholly_derived:
         raise SettingsError(
             f"partially_derived ({settings.partially_derived}) must not exceed wholly_derived "

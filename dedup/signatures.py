@@ -26,7 +26,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from dedup.errors import SettingsError
+from dedup.settings import check
 from dedup.text import CJK, ascii_words, normalize
 
 __all__ = ["SignatureScheme", "Features", "Windows", "features", "feature_hashes", "window_signatures"]
@@ -51,10 +51,8 @@ class SignatureScheme:
     block: int = 12
 
     def __post_init__(self) -> None:
-        if not 1 <= self.num_perm <= 1024:
-            raise SettingsError(f"num_perm must be between 1 and 1024, got {self.num_perm}")
-        if not 2 <= self.block <= 1000:
-            raise SettingsError(f"block must be between 2 and 1000, got {self.block}")
+        check("num_perm", self.num_perm)  # the bounds of the settings they come from
+        check("window_block", self.block)
 
     def as_dict(self) -> dict[str, object]:
         return {

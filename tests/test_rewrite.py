@@ -215,3 +215,20 @@ def test_word_and_content_containment_equal_python_sets(pairs):
         for name, (grams_a, grams_b) in expected.items():
             shares = sorted(len(grams_a & grams_b) / max(len(g), 1) for g in (grams_a, grams_b))
             assert [row[FEATURES.index(f"{name} min")], row[FEATURES.index(f"{name} max")]] == shares
+
+
+def test_the_rewrite_model_is_injected_like_the_idf(seeds):
+    import dataclasses
+
+    from dedup.align import Comparer, compare
+    from dedup.rewrite import default_model
+
+    never = dataclasses.replace(default_model(), intercept=-50.0)
+    always = dataclasses.replace(default_model(), intercept=50.0)
+    kinds = {
+        name: [p.kind for p in compare(*seeds, rewrite_model=model).passages]
+        for name, model in (("default", None), ("never", never), ("always", always))
+    }
+    assert "rewrite" in kinds["default"] and "rewrite" not in kinds["never"]
+    assert kinds["always"].count("rewrite") >= kinds["default"].count("rewrite")
+    assert [p.kind for p in Comparer(Settings(), rewrite_model=never)(*seeds).passages] == kinds["never"]

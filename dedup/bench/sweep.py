@@ -36,7 +36,7 @@ from dedup.candidates import band_keys, candidate_pairs, lsh_parameters
 from dedup.corpus import windows_of
 from dedup.errors import SettingsError
 from dedup.parallel import Progress, chunks, map_chunks
-from dedup.settings import CONSTRAINTS, Settings
+from dedup.settings import CONSTRAINTS, Settings, stage_fields
 
 __all__ = ["GRIDS", "DEFAULT_PARAMETERS", "Point", "Sweep", "SweepReport", "run", "with_value", "choose"]
 
@@ -58,9 +58,7 @@ DEFAULT_PARAMETERS = (
 )
 _PAIR_DECISIONS = frozenset({"lsh_threshold", "partially_derived"})  # decided per pair, whatever the truth
 # the settings that change passages (the rest only change what is made of them)
-_ALIGNMENT_FIELDS = (
-    "ngram", "max_gap_tokens", "min_verbatim_tokens", "seed_threshold", "rewrite_threshold", "min_rewrite_tokens",
-)  # fmt: skip
+_ALIGNMENT_FIELDS = stage_fields("align")
 
 CharSpan = tuple[int, int, int, int]
 
