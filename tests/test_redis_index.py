@@ -222,3 +222,37 @@ def test_a_redis_index_of_format_3_gets_the_block_keys_of_its_articles_when_open
         assert index.stats().meta["format"] == FORMAT
         assert {key: client.smembers(key) for key in client.scan_iter("dedup:block:*")} == expected
         assert [index.candidates(p, 50) for p in corpus] == [local.candidates(p, 50) for p in corpus]
+
+
+@pytest.mark.parametrize("max_bucket_docs", [2, 3, 50])
+def test_the_bucket_rules_in_numpy_sqlite_and_redis_give_the_same_shared_counts(
+    redis_url, tmp_path, max_bucket_docs
+):
+    """The scan (numpy), the SQLite index (SQL) and the Redis index each implement the bucket rules:
+    ``min_shared_buckets`` and the star of a crowded bucket. On one corpus, every pair's shared count is the
+    same in all three (an index query of the later article, among the earlier ones)."""
+    import redis
+
+    from dedup.corpus import local_candidates, sign
+
+    redis.Redis.from_url(redis_url).flushall()
+    corpus = _corpus()
+    corpus += [
+        Article(id=f"reprint{k}", path=f"reprint{k}", text=corpus[0].text + f"\n\nEnds {k}.")
+        for k in range(4)
+    ]
+    settings = Settings(max_bucket_docs=max_bucket_docs)
+    found = local_candidates([sign(a, settings) for a in corpus], settings)
+    by_numpy = {(int(i), int(j), int(n)) for (i, j), n in zip(found.pairs, found.shared, strict=True)}
+    assert any(n >= 10 for _, _, n in by_numpy)  # copies share many buckets
+    order = {a.id: k for k, a in enumerate(corpus)}
+    with open_index(redis_url, settings) as shared, Index(tmp_path / "i.sqlite", settings) as local:
+        shared.add(corpus), local.add(corpus)
+        for store in (local, shared):
+            by_store = {
+                (order[other], j, n)
+                for j, probe in enumerate(corpus)
+                for other, n in store.candidates(probe, 10**6)
+                if n > 0 and order[other] < j  # windows' candidates (blocks add theirs with 0 buckets)
+            }
+            assert by_store == by_numpy, type(store).__name__
