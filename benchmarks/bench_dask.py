@@ -17,8 +17,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from dedup.corpus import scan
-from dedup.dask_engine import scan as dask_scan
+from dedup.corpus.dask_engine import scan as dask_scan
+from dedup.corpus.local import scan
 
 RESULTS = Path(__file__).parent / "results"
 

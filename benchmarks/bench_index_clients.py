@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from dedup.articles import Article, iter_articles
 from dedup.index import open_index
-from dedup.redis_index import throwaway_server
+from dedup.index.redis import throwaway_server
+from dedup.sources import Article, iter_articles
 
 RESULTS = Path(__file__).parent / "results"
 

@@ -29,11 +29,12 @@ from pathlib import Path
 import numpy as np
 from datasketch import MinHash
 
-from dedup.articles import iter_articles
-from dedup.corpus import scan, signature_scheme
-from dedup.index import Index
+from dedup.candidates.signatures import signature_scheme
+from dedup.corpus.local import scan
+from dedup.hashing import features, window_signatures
+from dedup.index.sqlite import Index
 from dedup.settings import Settings, load_settings
-from dedup.signatures import features, window_signatures
+from dedup.sources import iter_articles
 
 RESULTS = Path(__file__).parent / "results"
 

@@ -17,10 +17,10 @@ import time
 from datetime import date
 from pathlib import Path
 
-from dedup.align import regions
 from dedup.bench.pan import read_annotations, subset_names
 from dedup.bench.pan_measures import Annotation, score
-from dedup.corpus import scan
+from dedup.bench.regions import regions
+from dedup.corpus.local import scan
 from dedup.settings import Settings, load_settings
 
 RESULTS = Path(__file__).parent / "results"

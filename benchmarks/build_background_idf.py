@@ -14,7 +14,7 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-from dedup.similarity import IdfModel
+from dedup.align.similarity import IdfModel
 from dedup.text import split_sentences, tokenize
 
 

@@ -25,13 +25,14 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from dedup.align import prepare, units
+from dedup.align.passages import units
+from dedup.align.prepare import prepare
+from dedup.align.rewrite import FEATURES, features, fit, wording
+from dedup.align.similarity import default_idf
 from dedup.bench.labelled import LabelledPair, load_pan
 from dedup.bench.paraphrase import load_split, wordings
 from dedup.parallel import chunks, map_chunks
-from dedup.rewrite import FEATURES, features, fit, wording
 from dedup.settings import Settings
-from dedup.similarity import default_idf
 
 REGULARIZATIONS = (0.01, 0.1, 1.0, 10.0, 100.0)
 

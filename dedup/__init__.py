@@ -13,10 +13,10 @@ from importlib import import_module
 __all__ = ["compare", "scan", "read_article", "Article", "Comparison", "Passage", "Settings", "Index"]
 
 _WHERE = {
-    "compare": "dedup.align",
+    "compare": "dedup.comparison",
     "scan": "dedup.corpus",
-    "read_article": "dedup.articles",
-    "Article": "dedup.articles",
+    "read_article": "dedup.sources",
+    "Article": "dedup.sources",
     "Comparison": "dedup.model",
     "Passage": "dedup.model",
     "Settings": "dedup.settings",

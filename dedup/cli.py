@@ -20,13 +20,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
-from dedup.articles import DEFAULT_MAX_BYTES, Article, canonical_ref, read_article
 from dedup.errors import DedupError, InputError
 from dedup.output import check_file, check_folder, open_for_writing, write_text
 from dedup.settings import Settings, load_settings
+from dedup.sources import DEFAULT_MAX_BYTES, Article, canonical_ref, read_article
 
 if TYPE_CHECKING:
-    from dedup.index import ArticleIndex
+    from dedup.index.base import ArticleIndex
 
 app = typer.Typer(
     help="Find derivative news: shared passages between articles, with offsets into the original text.",
@@ -136,7 +136,7 @@ def compare(
 
     Example: dedup compare corpora/000_81ea75a533acccf5.txt corpora/002_c4bf7bb208899a3e.txt --json
     """
-    from dedup.align import compare as compare_articles
+    from dedup.comparison import compare as compare_articles
 
     _check_outputs(files=[("report", html)])
     settings = _settings(config, rewrite_threshold=rewrite_threshold, min_verbatim_tokens=min_verbatim_tokens)
@@ -219,14 +219,14 @@ def scan(
         report = _by_stage(progress)
         try:
             if engine is Engine.dask:
-                from dedup.dask_engine import scan as scan_corpus
+                from dedup.corpus.dask_engine import scan as scan_corpus
 
                 result = scan_corpus(
                     sources, settings=settings, scheduler=scheduler, workers=jobs or os.cpu_count() or 1,
                     max_bytes=max_bytes, progress=report,
                 )  # fmt: skip
             else:
-                from dedup.corpus import scan as scan_corpus
+                from dedup.corpus.local import scan as scan_corpus
 
                 result = scan_corpus(
                     sources, settings=settings, jobs=jobs, max_bytes=max_bytes, progress=report
@@ -325,7 +325,7 @@ def index_add(
 
     Example: dedup index add corpora/ --index news.sqlite
     """
-    from dedup.corpus import read_all
+    from dedup.sources import read_all
 
     settings = _settings(config)
     try:

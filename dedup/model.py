@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-__all__ = ["Passage", "Side", "Comparison", "Credit", "Direction", "Kind", "Verdict"]
+__all__ = ["Passage", "Side", "Comparison", "Credit", "Direction", "Kind", "Verdict", "CharSpan"]
 
 Kind = Literal["verbatim", "rewrite"]
 Verdict = Literal["wholly derived", "partially derived", "not derived"]
+CharSpan = tuple[int, int, int, int]  # a_start, a_end, b_start, b_end: character offsets into two texts
 
 
 @dataclass(frozen=True, slots=True)

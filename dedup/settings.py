@@ -63,7 +63,7 @@ class Settings:
     )  # fmt: skip
     rewrite_threshold: float = setting(
         0.4, low=0.0, high=1.0, stage="align",
-        doc="probability of the rewrite model (:mod:`dedup.rewrite`) from which a whole rewrite passage "
+        doc="probability of the rewrite model (:mod:`dedup.align.rewrite`) from which a whole rewrite passage "
         "(adjacent seeds merged) is reported."
     )  # fmt: skip
     min_rewrite_tokens: int = setting(
@@ -116,7 +116,7 @@ class Settings:
     neighbours: int = setting(
         8, low=0, high=1000, stage="candidates",
         doc="two articles are also candidates when a chunk of one is among this many chunks of other articles "
-        "most similar to a chunk of the other (TF-IDF cosine, :mod:`dedup.neighbours`): reuse that "
+        "most similar to a chunk of the other (TF-IDF cosine, :mod:`dedup.candidates.neighbours`): reuse that "
         "shuffles, replaces or summarises words often shares no window. 0 turns this off."
     )  # fmt: skip
     neighbour_min_cosine: float = setting(

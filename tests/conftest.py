@@ -13,13 +13,13 @@ SEED_B = CORPORA / "002_c4bf7bb208899a3e.txt"
 
 @pytest.fixture(scope="session")
 def seeds():
-    from dedup.articles import read_article
+    from dedup.sources import read_article
 
     return read_article(SEED_A), read_article(SEED_B)
 
 
 @pytest.fixture(scope="session")
 def seed_comparison(seeds):
-    from dedup.align import compare
+    from dedup.comparison import compare
 
     return compare(*seeds)

@@ -56,7 +56,7 @@ def test_lone_surrogates_in_jsonl_text_become_one_replacement_character_each(tmp
 def test_the_scan_table_at_80_columns_keeps_paths_whole_says_what_it_hides_and_shows_passages(tmp_path):
     from rich.console import Console
 
-    from dedup.corpus import scan
+    from dedup.corpus.local import scan
     from dedup.report.terminal import render_scan
 
     from .textgen import article
@@ -182,16 +182,16 @@ def test_index_stats_json_holds_objects_not_json_in_strings(tmp_path):
 
 
 def test_index_add_reads_with_its_jobs(tmp_path, monkeypatch):
-    import dedup.corpus
+    import dedup.sources
 
     seen = []
-    mapped = dedup.corpus.map_chunks
+    mapped = dedup.sources.map_chunks
 
     def recording(function, tasks, jobs, *rest):
         seen.append(jobs)
         return mapped(function, tasks, jobs, *rest)
 
-    monkeypatch.setattr(dedup.corpus, "map_chunks", recording)
+    monkeypatch.setattr(dedup.sources, "map_chunks", recording)
     folders = _folders_of_articles(tmp_path / "corpus", 1, 6)
     out = runner.invoke(
         app, ["index", "add", str(folders[0]), "--index", str(tmp_path / "i.sqlite"), "--jobs", "2", "--json"]
@@ -230,7 +230,7 @@ def test_a_device_that_refuses_writes_is_an_error_not_a_traceback():
 
 
 def test_a_failed_write_leaves_the_previous_file_whole_and_no_temporary_behind(tmp_path, monkeypatch):
-    from dedup.corpus import ScanResult
+    from dedup.corpus.result import ScanResult
 
     from .conftest import CORPORA
 
@@ -258,7 +258,7 @@ def _umask() -> int:
 
 
 def test_html_nested_deeper_than_libxml2s_default_keeps_its_text(tmp_path):
-    from dedup.articles import read_article
+    from dedup.sources import read_article
 
     paragraphs = "".join(f"<p>{p}</p>" for p in SEED_A.read_text(encoding="utf-8").split("\n") if p.strip())
     flat, deep = tmp_path / "flat.html", tmp_path / "deep.html"

@@ -5,21 +5,14 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.align import (
-    _visible,
-    align,
-    cluster,
-    compare,
-    derived_fraction,
-    exact_runs,
-    ngram_hashes,
-    prepare,
-    regions,
-    verdict,
-)
-from dedup.articles import Article
+from dedup.align.passages import align
+from dedup.align.prepare import ngram_hashes, prepare
+from dedup.align.runs import cluster, exact_runs
+from dedup.bench.regions import regions
+from dedup.comparison import _visible, compare, derived_fraction, verdict
 from dedup.model import Comparison, Passage
 from dedup.settings import Settings
+from dedup.sources import Article
 from dedup.text import normalize, split_sentences, tokenize
 
 from .textgen import article

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from dedup.articles import Article, iter_articles, read_article
 from dedup.errors import InputError
+from dedup.sources import Article, iter_articles, read_article
 
 
 def test_text_is_read_without_newline_translation(tmp_path):

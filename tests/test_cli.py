@@ -5,10 +5,10 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from dedup.align import compare
-from dedup.articles import read_article
 from dedup.cli import app
+from dedup.comparison import compare
 from dedup.settings import Settings
+from dedup.sources import read_article
 
 from .conftest import ROOT, SEED_A, SEED_B
 

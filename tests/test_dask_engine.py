@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from dedup.corpus import scan
+from dedup.corpus.local import scan
 
 from .conftest import CORPORA
 from .textgen import article
@@ -42,7 +42,7 @@ def _view(result):
 
 
 def test_dask_engine_on_a_local_cluster_equals_the_local_engine(tmp_path):
-    from dedup.dask_engine import scan as dask_scan
+    from dedup.corpus.dask_engine import scan as dask_scan
 
     corpus = _corpus(tmp_path)
     local = scan(corpus, jobs=1)
@@ -53,7 +53,7 @@ def test_dask_engine_on_a_local_cluster_equals_the_local_engine(tmp_path):
 
 
 def test_dask_engine_takes_several_sources_like_jsonl_shards(tmp_path):
-    from dedup.dask_engine import scan as dask_scan
+    from dedup.corpus.dask_engine import scan as dask_scan
 
     corpus = _corpus(tmp_path)
     sources = [corpus / "feed.jsonl", corpus / "wire.txt", CORPORA]

@@ -14,12 +14,12 @@ import pytest
 from typer.testing import CliRunner
 
 import dedup
-import dedup.articles
-from dedup.align import Comparer, compare
-from dedup.articles import read_article
+import dedup.sources
 from dedup.cli import app
-from dedup.corpus import scan
-from dedup.index import Index
+from dedup.comparison import Comparer, compare
+from dedup.corpus.local import scan
+from dedup.index.sqlite import Index
+from dedup.sources import read_article
 
 from .conftest import SEED_A, SEED_B
 from .textgen import article
@@ -53,7 +53,7 @@ def test_a_failing_extractor_skips_its_file_and_the_other_results_are_byte_ident
     def failing_extractor(html: str, path: str) -> str:
         raise RuntimeError("extractor broke\nsecond line of the message")
 
-    monkeypatch.setattr(dedup.articles, "_html_text", failing_extractor)
+    monkeypatch.setattr(dedup.sources, "_html_text", failing_extractor)
     result = scan(folder, jobs=1)
     assert [(s.path, s.reason) for s in result.skipped] == [
         (str(folder / "page.html"), "unexpected error: RuntimeError: extractor broke")
@@ -96,16 +96,16 @@ def test_a_failing_pair_is_reported_and_the_other_pairs_are_byte_identical(tmp_p
 
 def test_an_article_failing_to_sign_is_left_out_of_an_add_and_the_rest_is_indexed(tmp_path, monkeypatch):
     folder = _corpus(tmp_path / "corpus")
-    import dedup.index
+    import dedup.index.base
 
-    signed = dedup.index.windows_of
+    signed = dedup.index.base.windows_of
 
     def failing_on_one(text, settings):
         if text == article(2):
             raise MemoryError("no room")
         return signed(text, settings)
 
-    monkeypatch.setattr(dedup.index, "windows_of", failing_on_one)
+    monkeypatch.setattr(dedup.index.base, "windows_of", failing_on_one)
     out = runner.invoke(
         app, ["index", "add", str(folder), "--index", str(tmp_path / "i.sqlite"), "--json", "--quiet"]
     )
@@ -121,7 +121,7 @@ def test_an_article_failing_to_sign_is_left_out_of_an_add_and_the_rest_is_indexe
 
 
 def test_scan_takes_a_str_path_as_the_public_api_promises(tmp_path):
-    import dedup.index  # noqa: F401 - imports the scan's module: dedup.scan must stay the function
+    import dedup.corpus.local  # noqa: F401 - the scan's modules imported: dedup.scan must stay the function
 
     folder = _corpus(tmp_path / "corpus")
     assert _records(dedup.scan(str(folder), jobs=1)) == _records(dedup.scan(folder, jobs=1))

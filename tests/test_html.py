@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from dedup.align import compare
-from dedup.articles import Article
+from dedup.comparison import compare
 from dedup.report.html import comparison_page
+from dedup.sources import Article
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HOSTILE = (

@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from dedup.articles import Article, read_article
+from dedup.candidates.signatures import sign
 from dedup.cli import app
-from dedup.corpus import sign
-from dedup.index import BLOCK_TAG, CONVERTING, Index, IndexError_, signature_meta
+from dedup.index.base import BLOCK_TAG, CONVERTING, IndexError_, signature_meta
+from dedup.index.sqlite import Index
 from dedup.settings import Settings
+from dedup.sources import Article, read_article
 
 from .conftest import CORPORA, SEED_A, SEED_B
 from .textgen import article
@@ -73,7 +74,7 @@ _KILLED_ADD = """
 import os, signal, sys
 sys.path.insert(0, {tests!r})
 from textgen import article
-from dedup.articles import Article
+from dedup.sources import Article
 from dedup.index import Index
 
 def articles():

@@ -7,11 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.articles import Article
-from dedup.corpus import neighbours_apply, scan, sign
-from dedup.neighbours import chunk_vectors, neighbour_pairs
+from dedup.candidates.neighbours import chunk_vectors, neighbour_pairs
+from dedup.candidates.signatures import sign
+from dedup.corpus.local import scan
+from dedup.corpus.stages import neighbours_apply
+from dedup.hashing import features
 from dedup.settings import Settings
-from dedup.signatures import features
+from dedup.sources import Article
 
 from .textgen import article
 

@@ -11,11 +11,13 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from dedup.articles import Article, read_article
 from dedup.cli import app
-from dedup.index import CONVERTING, FORMAT, Index, IndexError_, open_index
-from dedup.redis_index import throwaway_server
+from dedup.index import open_index
+from dedup.index.base import CONVERTING, FORMAT, IndexError_
+from dedup.index.redis import throwaway_server
+from dedup.index.sqlite import Index
 from dedup.settings import Settings
+from dedup.sources import Article, read_article
 
 from .conftest import CORPORA, SEED_A, SEED_B
 from .textgen import article
@@ -109,8 +111,8 @@ _KILLED_ADD = """
 import os, signal, sys
 sys.path.insert(0, {tests!r})
 from textgen import article
-from dedup.articles import Article
-from dedup.redis_index import RedisIndex
+from dedup.sources import Article
+from dedup.index.redis import RedisIndex
 
 RedisIndex.batch_size = 3
 count = RedisIndex._bucket_count
@@ -233,7 +235,8 @@ def test_the_bucket_rules_in_numpy_sqlite_and_redis_give_the_same_shared_counts(
     same in all three (an index query of the later article, among the earlier ones)."""
     import redis
 
-    from dedup.corpus import local_candidates, sign
+    from dedup.candidates.signatures import sign
+    from dedup.corpus.stages import local_candidates
 
     redis.Redis.from_url(redis_url).flushall()
     corpus = _corpus()

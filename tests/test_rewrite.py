@@ -5,8 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.errors import DedupError
-from dedup.rewrite import (
+from dedup.align.rewrite import (
     CHARACTER_GRAMS,
     FEATURES,
     RewriteModel,
@@ -18,8 +17,9 @@ from dedup.rewrite import (
     fit,
     wording,
 )
+from dedup.align.similarity import default_idf
+from dedup.errors import DedupError
 from dedup.settings import Settings
-from dedup.similarity import default_idf
 from dedup.text import tokenize
 
 
@@ -220,8 +220,8 @@ def test_word_and_content_containment_equal_python_sets(pairs):
 def test_the_rewrite_model_is_injected_like_the_idf(seeds):
     import dataclasses
 
-    from dedup.align import Comparer, compare
-    from dedup.rewrite import default_model
+    from dedup.align.rewrite import default_model
+    from dedup.comparison import Comparer, compare
 
     never = dataclasses.replace(default_model(), intercept=-50.0)
     always = dataclasses.replace(default_model(), intercept=50.0)

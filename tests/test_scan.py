@@ -9,20 +9,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from dedup.candidates import (
+from dedup.candidates.blocks import boilerplate_blocks, boilerplate_runs, shared_block_pairs
+from dedup.candidates.lsh import (
     band_keys,
-    boilerplate_blocks,
-    boilerplate_runs,
     buckets_by_document,
     candidate_pairs,
     candidates_in_range,
     lsh_parameters,
     partition_keys,
     s_curve,
-    shared_block_pairs,
 )
 from dedup.cli import app
-from dedup.corpus import scan
+from dedup.corpus.local import scan
 from dedup.errors import SettingsError
 from dedup.settings import Settings
 
@@ -147,7 +145,7 @@ def test_a_footer_in_many_articles_is_boilerplate_not_reuse(tmp_path):
 
 def _cut_words(count: int, block: int) -> list[str]:
     """Words after which content cuts end a block (see ``window_signatures``)."""
-    from dedup.signatures import _fmix32, feature_hashes
+    from dedup.hashing import _fmix32, feature_hashes
 
     candidates = [f"zorblax{i}" for i in range(2000)]
     cuts = _fmix32(feature_hashes(candidates)) % np.uint32(block) == 0
@@ -350,7 +348,7 @@ def test_candidates_shuffled_by_key_then_by_document_equal_candidates_over_all_k
 @settings(max_examples=100, deadline=None)
 @given(st.sets(st.tuples(st.integers(0, 40), st.integers(0, 40)).filter(lambda p: p[0] < p[1]), max_size=120))
 def test_alignment_tasks_keep_each_component_together_and_every_pair_once(pairs):
-    from dedup.corpus import _pair_chunks
+    from dedup.corpus.stages import _pair_chunks
 
     tasks = _pair_chunks(sorted(pairs), size=8, largest=20)
     flat = [pair for task in tasks for pair in task]
@@ -382,13 +380,13 @@ def test_candidates_refuse_keys_wider_than_band_keys_make_them():
 
 
 def test_candidates_counted_in_several_passes_equal_one_pass(monkeypatch):
-    import dedup.candidates
+    import dedup.candidates.lsh
 
     rng = np.random.default_rng(5)
     keys = rng.integers(0, 40, size=(400, 3)).astype(np.uint64)
     docs = np.sort(rng.integers(0, 60, size=400))
     whole = candidate_pairs(keys, docs, max_bucket_docs=50, min_shared=2)
-    monkeypatch.setattr(dedup.candidates, "_PASS_PAIRS", 100)
+    monkeypatch.setattr(dedup.candidates.lsh, "_PASS_PAIRS", 100)
     passes = candidate_pairs(keys, docs, max_bucket_docs=50, min_shared=2)
     assert len(whole.pairs) > 0
     assert passes.pairs.tolist() == whole.pairs.tolist() and passes.shared.tolist() == whole.shared.tolist()

@@ -20,7 +20,8 @@ def test_every_field_is_declared_once_with_its_bounds_stage_and_meaning():
 
 
 def test_the_alignment_stage_is_what_changes_passages():
-    from dedup.align import align, prepare
+    from dedup.align.passages import align
+    from dedup.align.prepare import prepare
 
     from .conftest import SEED_A, SEED_B
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.errors import SettingsError
-from dedup.signatures import SignatureScheme, feature_hashes, features, window_signatures
+from dedup.hashing import SignatureScheme, feature_hashes, features, window_signatures
 
 
 def test_features_are_content_words_with_original_offsets():
@@ -74,7 +74,7 @@ def test_bad_schemes_raise():
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=300))
 def test_ascii_features_found_in_numpy_equal_the_general_path(text):
-    from dedup.signatures import _ascii_features, _unicode_features
+    from dedup.hashing import _ascii_features, _unicode_features
 
     fast, general = _ascii_features(text), _unicode_features(text)
     assert fast.words == general.words

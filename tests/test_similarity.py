@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.errors import DedupError
-from dedup.similarity import (
+from dedup.align.similarity import (
     IdfModel,
     _common,
     _dot,
@@ -25,6 +24,7 @@ from dedup.similarity import (
     term_idf,
     vectorize,
 )
+from dedup.errors import DedupError
 
 from .textgen import article
 

@@ -6,10 +6,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dedup.align import align as align_pair
-from dedup.align import prepare, regions
+from dedup.align.passages import align as align_pair
+from dedup.align.prepare import prepare
 from dedup.bench import sweep as sweep_module
 from dedup.bench.labelled import LabelledData, load, load_pairs, split
+from dedup.bench.regions import regions
 from dedup.bench.sweep import GRIDS, Point, choose, run, with_value
 from dedup.cli import app
 from dedup.errors import DedupError, SettingsError

@@ -28,11 +28,12 @@ from pathlib import Path
 
 import numpy as np
 
-from dedup.articles import Article, iter_articles, read_article, split_ref
 from dedup.bench.pan import read_annotations, read_pairs, subset_names
 from dedup.bench.paraphrase import SPLITS as MSRP_SPLITS
 from dedup.bench.paraphrase import load_split
 from dedup.errors import DedupError, InputError
+from dedup.model import CharSpan
+from dedup.sources import Article, iter_articles, read_article, split_ref
 
 __all__ = [
     "LabelledPair",
@@ -44,8 +45,6 @@ __all__ = [
     "load_pairs",
     "split",
 ]
-
-CharSpan = tuple[int, int, int, int]  # a_start, a_end, b_start, b_end
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from dedup.align import Comparer, align, regions
-from dedup.articles import read_article
+from dedup.align.passages import align
 from dedup.bench.pan_measures import Annotation, Scores, score
+from dedup.bench.regions import regions
+from dedup.comparison import Comparer
 from dedup.errors import DedupError
 from dedup.settings import Settings
+from dedup.sources import read_article
 
 __all__ = ["PanReport", "run", "read_pairs", "read_annotations", "detection_xml", "subset_names"]
 

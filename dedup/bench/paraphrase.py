@@ -1,7 +1,7 @@
 """MSRP (Microsoft Research Paraphrase Corpus): accuracy and F1 of the aligner's rewrite decision.
 
 The decision is the aligner's own: two sentences are a rewrite of each other when the rewrite model's
-probability (:mod:`dedup.rewrite`) reaches ``Settings.rewrite_threshold``. The best threshold is searched on
+probability (:mod:`dedup.align.rewrite`) reaches ``Settings.rewrite_threshold``. The best threshold is searched on
 the training split only; the test split is scored at the configured threshold.
 """
 
@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
+from dedup.align.rewrite import RewriteModel, Wording, default_model, wording
+from dedup.align.similarity import IdfModel, default_idf
 from dedup.errors import DedupError
-from dedup.rewrite import RewriteModel, Wording, default_model, wording
 from dedup.settings import Settings
-from dedup.similarity import IdfModel, default_idf
 from dedup.text import tokenize
 
 __all__ = [

@@ -27,16 +27,19 @@ from operator import attrgetter
 
 import numpy as np
 
-from dedup.align import Comparer, align, derived_fraction, regions, sentence_similarities
-from dedup.articles import Article
+from dedup.align.passages import align, sentence_similarities
 from dedup.bench.labelled import LabelledData, LabelledPair, split
 from dedup.bench.pan_measures import Annotation, score
 from dedup.bench.paraphrase import f1_score, precision_recall
-from dedup.candidates import band_keys, candidate_pairs, lsh_parameters
-from dedup.corpus import windows_of
+from dedup.bench.regions import regions
+from dedup.candidates.lsh import band_keys, candidate_pairs, lsh_parameters
+from dedup.candidates.signatures import windows_of
+from dedup.comparison import Comparer, derived_fraction
 from dedup.errors import SettingsError
+from dedup.model import CharSpan
 from dedup.parallel import Progress, chunks, map_chunks
 from dedup.settings import CONSTRAINTS, Settings, stage_fields
+from dedup.sources import Article
 
 __all__ = ["GRIDS", "DEFAULT_PARAMETERS", "Point", "Sweep", "SweepReport", "run", "with_value", "choose"]
 
@@ -59,8 +62,6 @@ DEFAULT_PARAMETERS = (
 _PAIR_DECISIONS = frozenset({"lsh_threshold", "partially_derived"})  # decided per pair, whatever the truth
 # the settings that change passages (the rest only change what is made of them)
 _ALIGNMENT_FIELDS = stage_fields("align")
-
-CharSpan = tuple[int, int, int, int]
 
 
 def with_value(settings: Settings, name: str, value: float) -> Settings:

@@ -11,9 +11,9 @@ import html
 from collections.abc import Sequence
 from pathlib import Path
 
-from dedup.articles import Article
 from dedup.model import Comparison, Side
 from dedup.output import OutputError, write_text
+from dedup.sources import Article
 
 __all__ = ["comparison_page", "scan_pages"]
 

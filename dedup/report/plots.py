@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from dedup.bench.sweep import Sweep, SweepReport
-from dedup.candidates import s_curve
+from dedup.candidates.lsh import s_curve
 from dedup.errors import DedupError
 
 __all__ = ["plot_sweeps"]

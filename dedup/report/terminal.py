@@ -10,15 +10,15 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from dedup.articles import Article
 from dedup.attribution import derivation_graph
 from dedup.model import Comparison, Side
+from dedup.sources import Article
 
 if TYPE_CHECKING:
     from dedup.bench.pan import PanReport
     from dedup.bench.paraphrase import MsrpReport
     from dedup.bench.sweep import SweepReport
-    from dedup.corpus import ScanResult
+    from dedup.corpus.result import ScanResult
 
 __all__ = ["render_comparison", "render_pan", "render_msrp", "render_scan", "render_sweep", "most_derived"]
 

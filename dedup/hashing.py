@@ -1,4 +1,5 @@
-"""Vectorised MinHash signatures of passage windows, in datasketch's ``affine32`` scheme.
+"""Content words hashed, and vectorised MinHash signatures of passage windows, in datasketch's ``affine32``
+scheme.
 
 A document's *features* are its folded content words (scikit-learn's English stop words left out; in CJK
 text, character bigrams). A *window* is two adjacent blocks of ``block`` consecutive features, so windows
@@ -30,6 +31,7 @@ from dedup.settings import check
 from dedup.text import CJK, ascii_words, normalize
 
 __all__ = ["SignatureScheme", "Features", "Windows", "features", "feature_hashes", "window_signatures"]
+
 
 SCHEME = "affine32"
 
@@ -113,6 +115,8 @@ def _feature_code(word: str) -> int:
 
 
 _hash_memo: dict[str, int] = {}
+
+
 _code_memo: dict[str, int] = {}
 
 

@@ -1,8 +1,8 @@
 """Passage neighbours: candidate pairs from the TF-IDF cosine of chunks of content words.
 
-LSH over windows (:mod:`dedup.candidates`) finds articles whose windows are near-identical; reuse that
+LSH over windows (:mod:`dedup.candidates.lsh`) finds articles whose windows are near-identical; reuse that
 shuffles, replaces or summarises its words often leaves no window alike. Here every article's content words
-(:func:`dedup.signatures.features`, as CRC-32 hashes) are cut into consecutive chunks of ``chunk_words``, and
+(:func:`dedup.hashing.features`, as CRC-32 hashes) are cut into consecutive chunks of ``chunk_words``, and
 chunk ``c`` becomes the unit vector of scikit-learn's smooth, sublinear TF-IDF::
 
     w(t, c) = (1 + ln tf(t, c)) * (ln((1 + n) / (1 + df(t))) + 1)
@@ -25,7 +25,10 @@ import scipy.sparse as sp
 
 __all__ = ["chunk_vectors", "neighbour_pairs"]
 
+
 _ALWAYS_KEPT_DF = 100  # chunks a term may be in whatever max_df says
+
+
 _TOLERANCE = 1e-6  # of float32 cosines against ``min_cosine``
 
 

@@ -1,7 +1,7 @@
 """The index in Redis, shared by many clients: ``--index redis://host:port/db`` (the ``redis`` extra).
 
 The LSH tables are datasketch's Redis storage: a ``MinHashLSH`` with the scan's bands and rows whose keys are
-the articles' windows (``id`` + ``\\x1f`` + window number, as bytes; ``prepickle=False``, so nothing in Redis is
+the articles' windows (``id`` + ``\x1f`` + window number, as bytes; ``prepickle=False``, so nothing in Redis is
 pickled). In the same database, under ``dedup:``:
 
 - ``dedup:meta`` (hash): format, signature scheme, LSH bands, dedup and datasketch versions;
@@ -34,9 +34,9 @@ from pathlib import Path
 
 import numpy as np
 
-from dedup.articles import Article
-from dedup.corpus import lsh_bands, signature_scheme, windows_of
-from dedup.index import (
+from dedup.candidates.signatures import lsh_bands, signature_scheme, windows_of
+from dedup.hashing import Windows
+from dedup.index.base import (
     ArticleIndex,
     IndexError_,
     IndexStats,
@@ -51,12 +51,17 @@ from dedup.index import (
 )
 from dedup.parallel import Progress
 from dedup.settings import Settings
-from dedup.signatures import Windows
+from dedup.sources import Article
 
 __all__ = ["RedisIndex"]
 
+
 _PREFIX = "dedup:"
+
+
 _FIELDS = ("id", "path", "text", "title", "date", "source", "url", "encoding")
+
+
 _SEPARATOR = b"\x1f"
 
 

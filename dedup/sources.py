@@ -1,8 +1,8 @@
-"""Articles and how they are read from disk: .txt/.md, .html/.htm, .jsonl (one article per line).
+"""Where articles come from and how they are read: files found under folders (each once, bad ones skipped
+with a reason), .txt/.md, .html/.htm (the main text), .jsonl (one article per line).
 
 Offsets everywhere in dedup point into ``Article.text``: the file decoded without newline translation (a UTF-8
-byte-order mark is dropped), or for HTML the extracted main text, which ``dedup show`` prints.
-"""
+byte-order mark is dropped), or for HTML the extracted main text, which ``dedup show`` prints."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from dedup.errors import InputError
+from dedup.errors import InputError, unexpected
+from dedup.parallel import Progress, chunks, map_chunks
 
 __all__ = [
     "Article",
@@ -31,11 +32,22 @@ __all__ = [
     "path_label",
     "split_ref",
     "canonical_ref",
+    "Skipped",
+    "discover",
+    "as_roots",
+    "canonical_roots",
 ]
 
+
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
+
+
 HTML_SUFFIXES = frozenset({".html", ".htm"})
+
+
 ARTICLE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".jsonl"}
+
+
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
 
@@ -58,7 +70,11 @@ class Article:
 
 
 _NEAR_TIE = 0.1
+
+
 _MAX_NUL_SHARE = 0.05
+
+
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
@@ -337,3 +353,157 @@ def read_article(ref: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Arti
         if isinstance(article, Article) and article.id == f"{path_label(path)}#{wanted}":
             return article
     raise InputError(ref, f"no article with id {wanted!r} in {path}")
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+def discover(root: Path, max_bytes: int) -> tuple[list[Path], list[Skipped]]:
+    """Article files under ``root`` (recursive, symlinks followed once), and what was skipped and why."""
+    files: list[Path] = []
+    skipped: list[Skipped] = []
+    seen_dirs: set[tuple[int, int]] = set()
+
+    def visit(directory: Path) -> None:
+        try:
+            info = directory.stat()
+        except OSError as error:
+            skipped.append(Skipped(path_label(directory), f"cannot be read ({error.strerror or error})"))
+            return
+        if (info.st_dev, info.st_ino) in seen_dirs:
+            skipped.append(Skipped(path_label(directory), "symbolic link loop (directory already scanned)"))
+            return
+        seen_dirs.add((info.st_dev, info.st_ino))
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as error:
+            skipped.append(Skipped(path_label(directory), f"cannot be listed ({error.strerror or error})"))
+            return
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                if entry.is_dir():
+                    visit(path)
+                    continue
+                if path.suffix.lower() not in ARTICLE_SUFFIXES:
+                    continue
+                if path.stem.upper() == "README":
+                    skipped.append(
+                        Skipped(path_label(path), "a README describes the corpus; it is not an article")
+                    )
+                    continue
+                size = regular_size(path)
+            except InputError as error:
+                skipped.append(Skipped(error.path, error.reason))
+                continue
+            except OSError as error:
+                skipped.append(Skipped(path_label(path), error.strerror or str(error)))
+                continue
+            if size > max_bytes and path.suffix.lower() != ".jsonl":  # JSONL: the limit is per article
+                skipped.append(
+                    Skipped(path_label(path), f"{size:,} bytes, above the limit of {max_bytes:,} bytes")
+                )
+            else:
+                files.append(path)
+
+    if root.is_file():
+        return [root], []
+    if not root.is_dir():
+        return [], [Skipped(path_label(root), "no such file or directory")]
+    visit(root)
+    return files, skipped
+
+
+def read_file(path: Path, max_bytes: int) -> tuple[list[Article], list[Skipped]]:
+    """The articles of one file, and its bad lines or the file itself as skipped, with reasons.
+
+    An unexpected exception (a parser or an extractor failing on this file) skips the rest of the file with
+    its message; the articles read before it are kept."""
+    articles, skipped = [], []
+    try:
+        for item in iter_articles(path, max_bytes=max_bytes):
+            if isinstance(item, InputError):
+                skipped.append(Skipped(item.path, item.reason))
+            else:
+                articles.append(item)
+    except InputError as error:
+        skipped.append(Skipped(error.path, error.reason))
+    except Exception as error:  # one file's failure is that file's, never the whole scan's
+        skipped.append(Skipped(path_label(path), unexpected(error)))
+    return articles, skipped
+
+
+def _read_files(task: tuple[Sequence[Path], int]) -> tuple[list[Article], list[Skipped]]:
+    paths, max_bytes = task
+    articles: list[Article] = []
+    skipped: list[Skipped] = []
+    for path in paths:
+        found, bad = read_file(path, max_bytes)
+        articles += found
+        skipped += bad
+    return articles, skipped
+
+
+def read_all(
+    paths: str | os.PathLike | Sequence[str | os.PathLike],
+    *,
+    max_bytes: int,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    canonical: bool = False,
+) -> tuple[list[Article], list[Skipped]]:
+    """Every article in ``paths`` (files or folders, recursive), read in ``jobs`` processes (default: all
+    cores), in the order of the files; and what was skipped and why. ``canonical``: ids from
+    :func:`canonical_roots`."""
+    jobs = jobs or os.cpu_count() or 1
+    roots = as_roots(paths)
+    files, skipped = discover_all(canonical_roots(roots) if canonical else roots, max_bytes)
+    tasks = [(chunk, max_bytes) for chunk in chunks(files, files_per_task(len(files), jobs))]
+    articles: list[Article] = []
+    for found, bad in map_chunks(_read_files, tasks, jobs, progress, "reading", [len(t[0]) for t in tasks]):
+        articles += found
+        skipped += bad
+    return articles, skipped
+
+
+def as_roots(root: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Path]:
+    """One path (a ``str`` too) or several, as a list of paths."""
+    return [Path(root)] if isinstance(root, str | os.PathLike) else [Path(r) for r in root]
+
+
+def discover_all(roots: Sequence[Path], max_bytes: int) -> tuple[list[Path], list[Skipped]]:
+    """:func:`discover` over several roots (folders, files, JSONL shards), each file once: a file reached again
+    under another spelling (``corpora/``, ``./corpora``, an absolute path, a symbolic link) is skipped, saying
+    which path was read, so that no article is paired with itself."""
+    first_path: dict[tuple[int, int], Path] = {}  # the file's identity on disk -> the path it is read by
+    files: list[Path] = []
+    skipped: list[Skipped] = []
+    for root in roots:
+        found, bad = discover(Path(root), max_bytes)
+        skipped += bad
+        for path in found:
+            try:
+                info = path.stat()
+            except OSError:  # gone since it was found: reading it reports why
+                files.append(path)
+                continue
+            first = first_path.setdefault((info.st_dev, info.st_ino), path)
+            if first is path:
+                files.append(path)
+            elif first != path:
+                skipped.append(Skipped(path_label(path), f"the same file as {path_label(first)}, read once"))
+    return files, skipped
+
+
+def canonical_roots(roots: Sequence[str | os.PathLike]) -> list[Path]:
+    """``roots`` as absolute paths with symbolic links resolved: ids made from them are the same whatever the
+    working directory or the spelling (an index's ids)."""
+    return [Path(root).resolve() for root in roots]
+
+
+def files_per_task(files: int, workers: int) -> int:
+    """Files read in one task: a few tasks per worker, at most 64 files each."""
+    return max(1, min(64, files // (workers * 4)))

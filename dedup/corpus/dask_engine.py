@@ -4,10 +4,10 @@ The stages are those of :func:`dedup.corpus.scan`, with the same functions, so t
 
 1. reading and signing: one task per chunk of files (every worker must see the files);
 2. two shuffles: each chunk's band keys are split by ``key % partitions`` in its task
-   (:func:`dedup.candidates.partition_keys`), so that one task per key partition holds whole buckets; it
+   (:func:`dedup.candidates.lsh.partition_keys`), so that one task per key partition holds whole buckets; it
    sends each useful bucket to the ranges of documents that come first in one of its pairs
-   (:func:`~dedup.candidates.buckets_by_document`), and one task per range counts the shared buckets of the
-   pairs it is first in (:func:`~dedup.candidates.candidates_in_range`): only candidate pairs reach the
+   (:func:`~dedup.candidates.lsh.buckets_by_document`), and one task per range counts the shared buckets of the
+   pairs it is first in (:func:`~dedup.candidates.lsh.candidates_in_range`): only candidate pairs reach the
    client, never the far more pairs that share a single bucket;
 3. verification and alignment of candidate pairs in tasks; boilerplate and clusters (union-find) on the
    client.
@@ -26,20 +26,14 @@ from typing import Any
 
 import numpy as np
 
-from dedup.candidates import Candidates, buckets_by_document, candidates_in_range, partition_keys
-from dedup.corpus import (
-    ScanResult,
-    Signed,
-    as_roots,
-    discover_all,
-    finish,
-    load_and_sign,
-    sign_tasks,
-    stacked_band_keys,
-)
+from dedup.candidates.lsh import Candidates, buckets_by_document, candidates_in_range, partition_keys
+from dedup.candidates.signatures import Signed
+from dedup.corpus.result import ScanResult
+from dedup.corpus.stages import finish, load_and_sign, sign_tasks, stacked_band_keys
 from dedup.errors import DedupError
 from dedup.parallel import Progress
 from dedup.settings import Settings
+from dedup.sources import as_roots, discover_all
 
 __all__ = ["scan", "cluster_client"]
 

@@ -28,7 +28,7 @@ from typing import NamedTuple
 import numpy as np
 
 from dedup.errors import DedupError
-from dedup.signatures import feature_hashes
+from dedup.hashing import feature_hashes
 
 __all__ = [
     "IdfModel",
@@ -45,7 +45,10 @@ __all__ = [
     "term_idf",
 ]
 
+
 _FORMAT = "dedup-idf/1"
+
+
 _DIM = 1 << 20  # hashed feature space: vectors of separate calls are comparable
 
 
@@ -165,7 +168,7 @@ class SentenceRows:
 
 class SentenceVectors:
     """Word and character TF-IDF rows, one per sentence, and the CRC-32 of every token of the sentences in
-    order (the values of :func:`dedup.signatures.feature_hashes`, known from the term table: exact matching
+    order (the values of :func:`dedup.hashing.feature_hashes`, known from the term table: exact matching
     builds its n-grams from them without another pass over the words). ``numbers`` are the tokens' numbers
     in ``terms`` (the term table as it was; a later clearing leaves it alone): any run of tokens can be
     vectorised without looking its words up again (:func:`span_cosines`)."""
@@ -283,6 +286,8 @@ def _char_grams(term: str) -> list[str]:
 
 
 _term_tables: dict[int, tuple[IdfModel, _Terms]] = {}
+
+
 _term_tables_lock = threading.Lock()
 
 

@@ -5,7 +5,7 @@ A single TF-IDF cosine cannot tell a rewrite from a sentence on the same event t
 measures of overlap, each taken in both directions and reported as (min, max) so the decision does not
 depend on which text is ``a``:
 
-* word and character TF-IDF cosines (:mod:`dedup.similarity`);
+* word and character TF-IDF cosines (:mod:`dedup.align.similarity`);
 * containment of word 1-, 2- and 3-grams, ``|G(a) & G(b)| / |G(a)|``, and of content words and content
   bigrams (content = not among the model's function words, the most frequent words of the background);
 * containment of character 3-, 4- and 5-grams of the folded text;
@@ -32,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
+from dedup.align.similarity import IdfModel, paired_cosines, term_idf
 from dedup.errors import DedupError
-from dedup.similarity import IdfModel, paired_cosines, term_idf
 from dedup.text import Tokens
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "fit",
     "default_model",
 ]
+
 
 _FORMAT = "dedup-rewrite-model/1"
 
@@ -72,6 +73,7 @@ def _pairs(name: str) -> list[str]:
 
 
 CHARACTER_GRAMS = (3, 4, 5)
+
 
 FEATURES: tuple[str, ...] = (
     "word cosine",
@@ -222,7 +224,7 @@ def features(
 ) -> np.ndarray:
     """The :data:`FEATURES` of each pair of wordings, shape ``(len(pairs), len(FEATURES))``; ``cosines``
     are their word and character cosines where already known (NaN elsewhere), as
-    :func:`~dedup.similarity.paired_cosines` takes them."""
+    :func:`~dedup.align.similarity.paired_cosines` takes them."""
     if not pairs:
         return np.zeros((0, len(FEATURES)))
     words, chars = paired_cosines(

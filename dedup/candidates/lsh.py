@@ -1,4 +1,4 @@
-"""Candidate article pairs from window signatures by LSH banding, and boilerplate by document frequency.
+"""Candidate article pairs from window signatures by LSH banding.
 
 A signature of ``b * r`` MinHash values is cut into ``b`` bands of ``r`` rows; two windows become candidates
 when all rows of at least one band agree. For windows of Jaccard similarity ``s`` that happens with
@@ -6,9 +6,8 @@ probability ``P(s) = 1 - (1 - s^r)^b`` (the LSH S-curve). :func:`lsh_parameters`
 the weighted areas under the curve below a threshold (false positives) and above it (false negatives),
 the criterion of ``datasketch.MinHashLSH``.
 
-Band keys are computed for all windows at once in numpy and grouped by sorting. A block whose *whole*
-signature recurs in many documents, in a short run of such blocks, is boilerplate (agency footers,
-disclaimers, "Share this article"): it is reported apart, never as reuse. A long run is a republished story.
+Band keys are computed for all windows at once in numpy and grouped by sorting. (Blocks recurring in many
+documents are boilerplate: :mod:`dedup.candidates.blocks`.)
 """
 
 from __future__ import annotations
@@ -29,9 +28,6 @@ __all__ = [
     "partition_keys",
     "buckets_by_document",
     "candidates_in_range",
-    "boilerplate_blocks",
-    "boilerplate_runs",
-    "shared_block_pairs",
     "s_curve",
 ]
 
@@ -65,6 +61,8 @@ _MIX = np.random.default_rng(20201218).integers(1, 2**63, size=1024, dtype=np.ui
 
 
 KEY_BITS = 37
+
+
 DOC_BITS = 64 - KEY_BITS  # a bucket key and a document number share one sortable 64-bit word
 
 
@@ -96,7 +94,7 @@ def _entries(keys: np.ndarray, window_docs: np.ndarray) -> tuple[np.ndarray, np.
     return keys.ravel(), window_docs[np.repeat(np.arange(keys.shape[0]), keys.shape[1])]
 
 
-def _run_starts(values: np.ndarray) -> np.ndarray:
+def run_starts(values: np.ndarray) -> np.ndarray:
     """Where each run of equal neighbours begins in sorted ``values``."""
     if not len(values):
         return np.zeros(0, dtype=np.int64)
@@ -109,7 +107,7 @@ def _frequent(values: np.ndarray, minimum: int) -> tuple[np.ndarray, np.ndarray]
     reach = max(minimum, 1) - 1
     head = values[: max(len(values) - reach, 0)]
     frequent = head[values[reach:] == head]
-    frequent = frequent[_run_starts(frequent)]
+    frequent = frequent[run_starts(frequent)]
     return frequent, np.searchsorted(values, frequent, "right") - np.searchsorted(values, frequent, "left")
 
 
@@ -145,8 +143,8 @@ def _useful_buckets(packed: np.ndarray, max_bucket_docs: int) -> tuple[np.ndarra
             next_key = (packed[end - 1] >> np.uint64(DOC_BITS)) + np.uint64(1)
             end = int(np.searchsorted(packed, next_key << np.uint64(DOC_BITS)))
         chunk = packed[start:end]
-        chunk = chunk[_run_starts(chunk)]  # one entry per (bucket, document)
-        starts = _run_starts(chunk >> np.uint64(DOC_BITS))
+        chunk = chunk[run_starts(chunk)]  # one entry per (bucket, document)
+        starts = run_starts(chunk >> np.uint64(DOC_BITS))
         chunk_sizes = np.diff(np.r_[starts, len(chunk)])
         chunk_docs = (chunk & np.uint64((1 << DOC_BITS) - 1)).astype(np.int32)
         useful = (chunk_sizes >= 2) & (chunk_sizes <= max_bucket_docs)
@@ -163,6 +161,7 @@ def _useful_buckets(packed: np.ndarray, max_bucket_docs: int) -> tuple[np.ndarra
     return np.concatenate(documents), np.concatenate(sizes)
 
 
+_PAIR_BASE = np.int64(2**31)  # a pair (i, j) as one sortable code i * base + j
 _PASS_PAIRS = 1 << 24  # pair codes sorted at once: bounds memory whatever the number of chance collisions
 
 
@@ -300,71 +299,3 @@ def candidates_in_range(
     documents = np.concatenate([d for d, _ in received]) if received else np.zeros(0, dtype=np.int32)
     sizes = np.concatenate([s for _, s in received]) if received else np.zeros(0, dtype=np.int32)
     return _count_pairs(_bucket_groups(documents, sizes), min_shared=min_shared, low=low, high=high)
-
-
-def boilerplate_blocks(full_keys: np.ndarray, block_docs: np.ndarray, min_docs: int) -> np.ndarray:
-    """Blocks whose whole signature recurs in more than ``min_docs`` documents (footers, disclaimers).
-
-    One sort of (signature, document) packed in one word (:func:`pack_entries`); distinct documents per
-    signature are counted where either changes.
-    """
-    if not len(full_keys):
-        return np.zeros(0, dtype=bool)
-    packed = pack_entries(full_keys[:, None], block_docs)
-    order = np.argsort(packed)
-    packed = packed[order]
-    keys = packed >> np.uint64(DOC_BITS)
-    new_key = np.r_[True, keys[1:] != keys[:-1]]
-    new_doc = np.r_[True, packed[1:] != packed[:-1]]
-    key_number = np.cumsum(new_key) - 1
-    flags = np.empty(len(full_keys), dtype=bool)
-    flags[order] = np.bincount(key_number, weights=new_doc)[key_number] > min_docs
-    return flags
-
-
-def boilerplate_runs(
-    flags: np.ndarray,
-    spans: np.ndarray,
-    words: np.ndarray,
-    block_docs: np.ndarray,
-    *,
-    max_chars: int,
-    min_words: int,
-) -> np.ndarray:
-    """``flags`` of blocks (in document order; ``spans`` their ``[start, end)``, ``words`` their content
-    words), keeping only runs of flagged blocks of one document that span at most ``max_chars`` characters
-    and hold at least ``min_words`` content words. A recurring footer is a short run; a recurring wire story,
-    republished whole, is a long one and no boilerplate; a common word or two that content cuts happen to
-    isolate as a block ("enforcement", "child support") recurs by chance and is none either."""
-    previous = np.r_[False, flags[:-1] & (block_docs[1:] == block_docs[:-1])]
-    following = np.r_[flags[1:] & (block_docs[1:] == block_docs[:-1]), False]
-    firsts, lasts = np.flatnonzero(flags & ~previous), np.flatnonzero(flags & ~following)
-    if not len(firsts):
-        return flags
-    run_words = np.add.reduceat(np.where(flags, words, 0), firsts)  # each run ends before the next starts
-    keep = (spans[lasts, 1] - spans[firsts, 0] <= max_chars) & (run_words >= min_words)
-    run_of_block = np.cumsum(flags & ~previous) - 1
-    return flags & keep[np.maximum(run_of_block, 0)]
-
-
-def shared_block_pairs(
-    block_keys: np.ndarray, block_docs: np.ndarray, words: np.ndarray, *, min_words: int, max_docs: int
-) -> np.ndarray:
-    """Pairs ``(i, j)``, ``i < j``, of documents holding a block with the same whole signature, of at least
-    ``min_words`` content words, that recurs in at most ``max_docs`` documents (beyond that it is
-    boilerplate, :func:`boilerplate_blocks`).
-
-    Blocks are cut by content, so a passage copied verbatim is cut into the same blocks wherever it stands:
-    one shared block proves a copy too short for windows to share ``min_shared_buckets`` (a sentence
-    quoted in another article), and chance rarely repeats a block of several content words.
-    """
-    keep = words >= min_words
-    packed = np.sort(pack_entries(block_keys[keep, None], block_docs[keep]))
-    packed = packed[_run_starts(packed)]  # one entry per (block, document)
-    sizes = np.diff(np.r_[_run_starts(packed >> np.uint64(DOC_BITS)), len(packed)])
-    # only blocks in 2 to max_docs documents are counted: none is crowded (a star), and most are alone
-    shared = np.repeat((sizes >= 2) & (sizes <= max_docs), sizes)
-    return candidates_of_packed(packed[shared], max_bucket_docs=max_docs, min_shared=1).pairs
-
-
-_PAIR_BASE = np.int64(2**31)

@@ -1,0 +1,84 @@
+"""A text prepared for alignment: tokens, sentences, sentence vectors and word n-gram hashes, computed once
+and reused in every comparison of the text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from dedup.align.similarity import (
+    IdfModel,
+    SentenceVectors,
+    default_idf,
+    vectorize,
+)
+from dedup.attribution import credits as find_credits
+from dedup.hashing import feature_hashes
+from dedup.model import Credit
+from dedup.settings import Settings
+from dedup.text import Sentence, Tokens, normalize, split_sentences, tokenize
+
+__all__ = ["PreparedText", "prepare"]
+
+
+@dataclass(frozen=True)
+class PreparedText:
+    """A text with everything alignment needs that depends on it alone (reusable across comparisons)."""
+
+    text: str
+    tokens: Tokens
+    forms: list[str]
+    sentences: list[Sentence]
+    vectors: SentenceVectors
+    idf_model: IdfModel
+    grams: np.ndarray  # hash of the n-gram starting at each token (n = ``ngram``)
+    ngram: int
+    credits: tuple[Credit, ...]
+
+    def grams_of(self, n: int) -> np.ndarray:
+        """The n-gram hashes for ``n`` (computed again only when ``n`` differs from the prepared one)."""
+        return self.grams if n == self.ngram else _ngrams_of_hashes(self.vectors.token_hashes, n)
+
+    @cached_property
+    def sentence_at(self) -> dict[tuple[int, int], int]:
+        """The number of the sentence spanning tokens ``[first, last)``, by ``(first, last)``."""
+        return {(s.first, s.last): i for i, s in enumerate(self.sentences)}
+
+
+def prepare(text: str, idf_model: IdfModel | None = None, settings: Settings | None = None) -> PreparedText:
+    """Tokenise ``text``, split it into sentences and vectorise them."""
+    settings = settings or Settings()
+    tokens = tokenize(text, normalize(text))
+    forms = tokens.forms
+    sentences = split_sentences(text, tokens, settings.min_sentence_tokens)
+    idf_model = idf_model or default_idf()
+    vectors = vectorize([forms[s.first : s.last] for s in sentences], idf_model)
+    # sentences partition the tokens, so their token hashes are those of ``forms``
+    grams = _ngrams_of_hashes(vectors.token_hashes, settings.ngram)
+    return PreparedText(
+        text, tokens, forms, sentences, vectors, idf_model, grams, settings.ngram, tuple(find_credits(text))
+    )
+
+
+_GRAM_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+
+def ngram_hashes(forms: Sequence[str], n: int) -> np.ndarray:
+    """A 64-bit hash of the ``n`` tokens starting at each position (``len(forms) - n + 1`` values)."""
+    return _ngrams_of_hashes(feature_hashes(list(forms)), n)
+
+
+def _ngrams_of_hashes(token_hashes: np.ndarray, n: int) -> np.ndarray:
+    """:func:`ngram_hashes` from the tokens' :func:`~dedup.hashing.feature_hashes`."""
+    tokens = token_hashes.astype(np.uint64)
+    count = len(tokens) - n + 1
+    if count <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    grams = np.zeros(count, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(n):
+            grams = grams * _GRAM_MULTIPLIER + tokens[k : k + count] + np.uint64(k + 1)
+    return grams

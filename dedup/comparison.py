@@ -1,0 +1,154 @@
+"""Two articles compared: their shared passages (:mod:`dedup.align`), how much of each is derived, the
+METER verdicts, credits and the likely direction of derivation."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from dedup.align.passages import align
+from dedup.align.prepare import PreparedText, prepare
+from dedup.align.rewrite import RewriteModel
+from dedup.align.similarity import (
+    IdfModel,
+)
+from dedup.attribution import credits as find_credits
+from dedup.attribution import direction, text_date
+from dedup.model import Comparison, Credit, Passage, Side, Verdict
+from dedup.settings import Settings
+from dedup.sources import Article, read_article
+from dedup.text import ASCII_SPACE
+
+__all__ = ["Comparer", "compare", "comparison_of", "derived_fraction", "verdict"]
+
+
+_WHITESPACE = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)
+
+
+def _visible(text: str) -> np.ndarray:
+    """Whether each character of ``text`` is visible (not whitespace)."""
+    if text.isascii():  # a byte per character: one table lookup each
+        return ~ASCII_SPACE[np.frombuffer(text.encode("ascii"), dtype=np.uint8)]
+    return ~np.isin(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32), _WHITESPACE)
+
+
+def derived_fraction(text: str, spans: Sequence[tuple[int, int]]) -> float:
+    """Share of the non-whitespace characters of ``text`` inside the union of ``spans``."""
+    visible = _visible(text)
+    total = int(visible.sum())
+    if not total:
+        return 0.0
+    inside = np.zeros(len(text), dtype=bool)
+    for start, end in spans:
+        inside[start:end] = True
+    return round(int((inside & visible).sum()) / total, 4)
+
+
+def verdict(fraction: float, settings: Settings) -> Verdict:
+    """METER's three classes by the derived fraction (cut-offs in :class:`Settings`)."""
+    if fraction >= settings.wholly_derived:
+        return "wholly derived"
+    if fraction >= settings.partially_derived:
+        return "partially derived"
+    return "not derived"
+
+
+def _side(
+    article: Article, spans: Sequence[tuple[int, int]], settings: Settings, with_id: bool, credits: tuple = ()
+) -> Side:
+    fraction = derived_fraction(article.text, spans)
+    identifier = article.id if with_id else None
+    return Side(article.path, len(article.text), fraction, verdict(fraction, settings), identifier, credits)
+
+
+def comparison_of(
+    a: Article,
+    b: Article,
+    passages: Sequence[Passage],
+    settings: Settings,
+    *,
+    with_ids: bool = False,
+    credits: tuple[Sequence[Credit], Sequence[Credit]] | None = None,
+) -> Comparison:
+    """The comparison of ``a`` and ``b`` given their shared ``passages``: fractions, verdicts, credits and
+    the likely direction of derivation (see :mod:`dedup.attribution`)."""
+    credits_a, credits_b = (
+        (tuple(c) for c in credits) if credits else (find_credits(a.text), find_credits(b.text))
+    )
+    side_a = _side(a, [(p.a_start, p.a_end) for p in passages], settings, with_ids, credits_a)
+    side_b = _side(b, [(p.b_start, p.b_end) for p in passages], settings, with_ids, credits_b)
+    comparison = Comparison(side_a, side_b, tuple(passages))
+    if not passages:
+        return comparison
+    likely = direction(
+        comparison, credits_a, credits_b, text_date(a.text, a.date), text_date(b.text, b.date),
+        wholly=settings.wholly_derived,
+    )  # fmt: skip
+    return Comparison(side_a, side_b, tuple(passages), likely)
+
+
+class Comparer:
+    """Compares pairs of articles, keeping recently prepared ones (an article recurs across pairs).
+
+    ``idf_model`` weighs words and ``rewrite_model`` judges rewrites; by default, the bundled ones."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        cache_size: int = 512,
+        *,
+        idf_model: IdfModel | None = None,
+        rewrite_model: RewriteModel | None = None,
+    ) -> None:
+        self.settings, self.cache_size = settings, cache_size
+        self.idf_model, self.rewrite_model = idf_model, rewrite_model
+        self._cache: OrderedDict[str, PreparedText] = OrderedDict()
+
+    def prepared(self, article: Article) -> PreparedText:
+        if article.id in self._cache:
+            self._cache.move_to_end(article.id)
+            return self._cache[article.id]
+        prepared = self._cache[article.id] = prepare(article.text, self.idf_model, self.settings)
+        if len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return prepared
+
+    def __call__(self, a: Article, b: Article) -> Comparison:
+        prepared_a, prepared_b = self.prepared(a), self.prepared(b)
+        return _compare_prepared(
+            a, b, prepared_a, prepared_b, self.settings, with_ids=True, rewrite_model=self.rewrite_model
+        )
+
+
+def _compare_prepared(
+    a: Article,
+    b: Article,
+    prepared_a: PreparedText,
+    prepared_b: PreparedText,
+    settings: Settings,
+    with_ids: bool,
+    rewrite_model: RewriteModel | None = None,
+) -> Comparison:
+    passages = align(prepared_a, prepared_b, settings, rewrite_model=rewrite_model)
+    credits = (prepared_a.credits, prepared_b.credits)
+    return comparison_of(a, b, passages, settings, with_ids=with_ids, credits=credits)
+
+
+def compare(
+    a: Article | str | Path,
+    b: Article | str | Path,
+    *,
+    settings: Settings | None = None,
+    idf_model: IdfModel | None = None,
+    rewrite_model: RewriteModel | None = None,
+    with_ids: bool = False,
+) -> Comparison:
+    """Compare two articles (or paths, or ``FILE.jsonl#ID``): shared passages, fractions, verdicts,
+    credits and the likely direction. ``idf_model`` and ``rewrite_model`` replace the bundled models."""
+    a, b = (x if isinstance(x, Article) else read_article(x) for x in (a, b))
+    settings = settings or Settings()
+    prepared_a, prepared_b = prepare(a.text, idf_model, settings), prepare(b.text, idf_model, settings)
+    return _compare_prepared(a, b, prepared_a, prepared_b, settings, with_ids, rewrite_model)

@@ -1,0 +1,40 @@
+"""``dedup scan``: the corpus scan in worker processes of this machine."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from dedup.candidates.signatures import Signed
+from dedup.corpus.result import ScanResult
+from dedup.corpus.stages import finish, load_and_sign, local_candidates, sign_tasks
+from dedup.parallel import Progress, map_chunks
+from dedup.settings import Settings
+from dedup.sources import (
+    as_roots,
+    discover_all,
+)
+
+__all__ = ["scan"]
+
+
+def scan(
+    root: str | os.PathLike | Sequence[str | os.PathLike],
+    *,
+    settings: Settings | None = None,
+    jobs: int | None = None,
+    max_bytes: int = 5 * 1024 * 1024,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """Scan ``root`` (a directory, a file, or several of them) for articles that share passages."""
+    settings = settings or Settings()
+    jobs = jobs or os.cpu_count() or 1
+    files, skipped = discover_all(as_roots(root), max_bytes)
+    tasks = sign_tasks(files, settings, max_bytes, jobs)
+    signed: list[Signed] = []
+    for chunk_signed, chunk_skipped in map_chunks(
+        load_and_sign, tasks, jobs, progress, "reading", [len(t[0]) for t in tasks]
+    ):
+        signed.extend(chunk_signed)
+        skipped.extend(chunk_skipped)
+    return finish(signed, skipped, local_candidates(signed, settings), settings, jobs=jobs, progress=progress)

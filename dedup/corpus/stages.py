@@ -1,0 +1,308 @@
+"""The stages of a corpus scan after reading: signing in workers, candidate pairs (windows, blocks,
+neighbouring chunks), boilerplate set apart, every candidate aligned by the comparer, clusters. The local
+and Dask engines run the same functions, so their results are the same."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from dedup.candidates.blocks import boilerplate_blocks, boilerplate_runs, shared_block_pairs
+from dedup.candidates.lsh import Candidates, candidates_of_packed, pack_entries
+from dedup.candidates.neighbours import neighbour_pairs
+from dedup.candidates.signatures import Signed, lsh_bands, sign
+from dedup.comparison import Comparer, comparison_of
+from dedup.corpus.result import FailedPair, ScanResult, root_of, union_find_clusters
+from dedup.errors import unexpected
+from dedup.hashing import features
+from dedup.model import Comparison
+from dedup.parallel import Progress, chunks, map_chunks
+from dedup.settings import Settings
+from dedup.sources import (
+    Article,
+    Skipped,
+    files_per_task,
+    read_file,
+)
+
+__all__ = ["neighbours_apply", "stacked_band_keys"]
+
+
+def load_and_sign(task: tuple[Sequence[Path], Settings, int]) -> tuple[list[Signed], list[Skipped]]:
+    """Read and sign a chunk of files; an article that cannot be signed is skipped with the reason."""
+    paths, settings, max_bytes = task
+    signed, skipped = [], []
+    for path in paths:
+        articles, bad = read_file(path, max_bytes)
+        skipped += bad
+        for article in articles:
+            try:
+                signed.append(sign(article, settings))
+            except Exception as error:  # one article's failure is that article's
+                skipped.append(Skipped(article.path, unexpected(error)))
+    return signed, skipped
+
+
+_comparer: Comparer | None = None
+
+
+def _align_pairs(
+    task: tuple[Sequence[tuple[int, int]], dict[int, Article], Settings],
+) -> list[Comparison | FailedPair]:
+    global _comparer
+    pairs, articles, settings = task
+    if _comparer is None or _comparer.settings != settings:
+        _comparer = Comparer(settings)
+    results: list[Comparison | FailedPair] = []
+    for i, j in pairs:
+        try:
+            results.append(_comparer(articles[i], articles[j]))
+        except Exception as error:  # one pair's failure is that pair's, never the whole scan's
+            results.append(FailedPair(articles[i].id, articles[j].id, unexpected(error)))
+    return results
+
+
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> float:
+    """Share of ``[start, end)`` covered by ``spans``."""
+    covered = np.zeros(end - start, dtype=bool)
+    for s, e in spans:
+        if s < end and e > start:
+            covered[max(s, start) - start : min(e, end) - start] = True
+    return float(covered.mean()) if end > start else 0.0
+
+
+def _without_boilerplate(
+    comparison: Comparison,
+    articles: dict[str, Article],
+    boilerplate: dict[str, list[tuple[int, int]]],
+    settings: Settings,
+) -> Comparison:
+    """The comparison without passages lying mostly inside boilerplate windows on both sides."""
+    spans_a, spans_b = boilerplate.get(comparison.a.id, []), boilerplate.get(comparison.b.id, [])
+    if not spans_a or not spans_b:
+        return comparison
+    kept = [
+        p
+        for p in comparison.passages
+        if _inside(spans_a, p.a_start, p.a_end) < 0.5 or _inside(spans_b, p.b_start, p.b_end) < 0.5
+    ]
+    if len(kept) == len(comparison.passages):
+        return comparison
+    a, b = articles[comparison.a.id], articles[comparison.b.id]
+    credits = (
+        comparison.a.credits,
+        comparison.b.credits,
+    )  # found already; the passages changed, not the text
+    return comparison_of(a, b, kept, settings, with_ids=True, credits=credits)
+
+
+def sign_tasks(files: Sequence[Path], settings: Settings, max_bytes: int, workers: int) -> list[tuple]:
+    """The reading-and-signing tasks for ``files``: a few per worker, at most 64 files each."""
+    return [(chunk, settings, max_bytes) for chunk in chunks(files, files_per_task(len(files), workers))]
+
+
+def stacked_band_keys(
+    signed: Sequence[Signed], settings: Settings, first_doc: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """All windows' band keys, ``(n_windows, bands)``, and each window's document number (from
+    ``first_doc``, in the order of ``signed``)."""
+    bands = lsh_bands(settings)[0]
+    keys = np.concatenate([s.keys for s in signed]) if signed else np.zeros((0, bands), dtype=np.uint64)
+    return keys, first_doc + np.repeat(np.arange(len(signed)), [len(s.keys) for s in signed])
+
+
+def local_candidates(signed: list[Signed], settings: Settings) -> Candidates:
+    """Candidate pairs (indices into ``signed``) from all band keys at once, in this process.
+
+    Entries are packed article by article into one array handed over to (and freed by) the counting, and
+    each item of ``signed`` gives up its band keys once they are packed (they become an empty array), so
+    the keys are never held twice. (The Dask engine's two shuffles, by key and then by document, cost
+    30 s at 100k articles against these 10 s: one process needs neither.)
+    """
+    return candidates_of_packed(
+        _packed_entries(signed, settings),
+        max_bucket_docs=settings.max_bucket_docs,
+        min_shared=settings.min_shared_buckets,
+    )
+
+
+_PACK_ARTICLES = 1000  # articles packed at once: few numpy calls, a small transient copy of their keys
+
+
+def _packed_entries(signed: list[Signed], settings: Settings) -> np.ndarray:
+    """:func:`~dedup.candidates.pack_entries` of every article, written into one array; each item's keys
+    are dropped from ``signed`` once written."""
+    packed = np.empty(sum(s.keys.size for s in signed), dtype=np.uint64)
+    filled = 0
+    for first in range(0, len(signed), _PACK_ARTICLES):
+        part = signed[first : first + _PACK_ARTICLES]
+        keys, window_docs = stacked_band_keys(part, settings, first)
+        packed[filled : filled + keys.size] = pack_entries(keys, window_docs)
+        filled += keys.size
+        signed[first : first + _PACK_ARTICLES] = [item.without_keys() for item in part]
+    return packed
+
+
+class _Blocks(NamedTuple):
+    """The content-cut blocks of all articles, laid end to end."""
+
+    keys: np.ndarray
+    docs: np.ndarray
+    spans: np.ndarray
+    words: np.ndarray
+
+
+def _blocks(signed: Sequence[Signed]) -> _Blocks:
+    if not signed:
+        empty = np.zeros(0, dtype=np.int64)
+        return _Blocks(empty.astype(np.uint64), empty, np.zeros((0, 2), dtype=np.int64), empty)
+    return _Blocks(
+        np.concatenate([s.block_keys for s in signed]),
+        np.repeat(np.arange(len(signed)), [len(s.block_keys) for s in signed]),
+        np.concatenate([s.block_spans for s in signed]),
+        np.concatenate([s.block_words for s in signed]),
+    )
+
+
+def _shared_block_pairs(blocks: _Blocks, settings: Settings) -> np.ndarray:
+    """The pairs that share a block (:func:`shared_block_pairs`)."""
+    return shared_block_pairs(
+        blocks.keys, blocks.docs, blocks.words,
+        min_words=settings.shared_block_words, max_docs=settings.boilerplate_docs,
+    )  # fmt: skip
+
+
+def _boilerplate(
+    signed: Sequence[Signed], blocks: _Blocks, settings: Settings
+) -> dict[str, list[tuple[int, int]]]:
+    block_keys, block_docs, spans, words = blocks
+    flags_all = boilerplate_runs(
+        boilerplate_blocks(block_keys, block_docs, settings.boilerplate_docs), spans, words, block_docs,
+        max_chars=settings.boilerplate_max_chars, min_words=settings.boilerplate_min_words,
+    )  # fmt: skip
+    flagged = np.flatnonzero(flags_all)
+    if not len(flagged):
+        return {}
+    # one span per run of adjacent flagged blocks of a document: a footer, not its pieces
+    new_run = np.r_[True, (np.diff(flagged) != 1) | (np.diff(block_docs[flagged]) != 0)]
+    firsts, lasts = flagged[new_run], flagged[np.r_[new_run[1:], True]]
+    run_spans = np.stack([spans[firsts, 0], spans[lasts, 1]], axis=1)
+    documents, starts = np.unique(block_docs[firsts], return_index=True)
+    boilerplate: dict[str, list[tuple[int, int]]] = {}
+    for document, runs in zip(documents.tolist(), np.split(run_spans, starts[1:]), strict=True):
+        boilerplate[signed[document].article.id] = [tuple(span) for span in runs.tolist()]
+    return boilerplate
+
+
+def _pair_chunks(
+    pairs: list[tuple[int, int]], size: int = 32, largest: int = 256
+) -> list[list[tuple[int, int]]]:
+    """Candidate pairs cut into tasks along their connected components, so that the pairs of an article meet
+    in one task and it is prepared once (a worker keeps prepared articles only for a while); a component of
+    more than ``largest`` pairs is cut into pieces of that size, so no task outgrows the others."""
+    parent: dict[int, int] = {}
+    for a, b in pairs:
+        parent[root_of(parent, a)] = root_of(parent, b)
+    components: dict[int, list[tuple[int, int]]] = {}
+    for pair in sorted(pairs):
+        components.setdefault(root_of(parent, pair[0]), []).append(pair)
+    result: list[list[tuple[int, int]]] = []
+    current: list[tuple[int, int]] = []
+    for component in components.values():  # in order of their first pair
+        for start in range(0, len(component), largest):
+            current += component[start : start + largest]
+            if len(current) >= size:
+                result.append(current)
+                current = []
+    return result + ([current] if current else [])
+
+
+Mapper = Callable[..., Iterator]  # map_chunks(function, tasks, jobs, progress, stage, sizes)
+
+
+def _content_words(texts: Sequence[str]) -> list[np.ndarray]:
+    return [features(text).hashes for text in texts]
+
+
+def neighbours_apply(signed: Sequence[Signed], settings: Settings) -> bool:
+    """Whether a scan of ``signed`` looks for neighbouring chunks (:mod:`dedup.candidates.neighbours`): the settings
+    turn them on and the corpus holds at most ``neighbour_max_words`` content words (signing counted them)."""
+    if not settings.neighbours:
+        return False
+    total = 0
+    for item in signed:
+        total += int(item.block_words.sum())
+        if total > settings.neighbour_max_words:
+            return False
+    return True
+
+
+def _neighbour_pairs(
+    signed: Sequence[Signed], settings: Settings, jobs: int, mapper: Mapper, progress: Progress | None
+) -> np.ndarray:
+    """The pairs of neighbouring chunks (:func:`~dedup.candidates.neighbours.neighbour_pairs`). Content words are hashed again here (``mapper``
+    tasks) rather than kept from signing, so that a corpus too large for neighbours never holds them."""
+    tasks = [[item.article.text for item in part] for part in chunks(signed, 64)]
+    hashed = mapper(_content_words, tasks, jobs, progress, "hashing content words", [len(t) for t in tasks])
+    words = [w for part in hashed for w in part]
+    if progress:
+        progress("finding neighbours", 0, 1)
+    threads = min(jobs, os.cpu_count() or 1)  # jobs may count a whole cluster's slots; the product runs here
+    neighbours = neighbour_pairs(
+        words, k=settings.neighbours, min_cosine=settings.neighbour_min_cosine,
+        chunk_words=settings.neighbour_chunk_words, threads=threads,
+    )  # fmt: skip
+    if progress:
+        progress("finding neighbours", 1, 1)
+    return neighbours
+
+
+def finish(
+    signed: Sequence[Signed],
+    skipped: list[Skipped],
+    found: Candidates,
+    settings: Settings,
+    *,
+    jobs: int,
+    progress: Progress | None,
+    mapper: Mapper = map_chunks,
+) -> ScanResult:
+    """From signed articles and their candidate pairs to the result: pairs sharing a block or neighbouring
+    chunks (:func:`neighbours_apply`) added, boilerplate set apart, every candidate verified by the comparer
+    (tasks run by ``mapper``), clusters."""
+    articles = [s.article for s in signed]
+    by_id = {a.id: a for a in articles}
+    blocks = _blocks(signed)
+    boilerplate = _boilerplate(signed, blocks, settings)
+    found_by = [found.pairs.astype(np.int64), _shared_block_pairs(blocks, settings)]
+    del blocks  # all blocks of a large corpus: not needed while aligning
+    searched = neighbours_apply(signed, settings)
+    if searched:
+        found_by.append(_neighbour_pairs(signed, settings, jobs, mapper, progress))
+    pairs = np.unique(np.concatenate(found_by), axis=0)
+    if progress:
+        progress("finding candidates", 1, 1)
+    pair_chunks = _pair_chunks([tuple(map(int, p)) for p in pairs])
+    align_tasks = [
+        (chunk, {k: articles[k] for pair in chunk for k in pair}, settings) for chunk in pair_chunks
+    ]
+    derived: list[Comparison] = []
+    failed: list[FailedPair] = []
+    for chunk_results in mapper(
+        _align_pairs, align_tasks, jobs, progress, "aligning", [len(c) for c in pair_chunks]
+    ):
+        for comparison in chunk_results:
+            if isinstance(comparison, FailedPair):
+                failed.append(comparison)
+                continue
+            comparison = _without_boilerplate(comparison, by_id, boilerplate, settings)
+            if comparison.passages:
+                derived.append(comparison)
+    return ScanResult(
+        articles, derived, boilerplate, union_find_clusters(derived, by_id), skipped, pairs, searched,
+        settings.as_dict(), failed,
+    )  # fmt: skip
