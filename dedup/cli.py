@@ -438,6 +438,36 @@ def query(
             render_comparison(match, new, store.get(match.b.id or ""), console)
 
 
+@app.command()
+def serve(
+    index: IndexOption = DEFAULT_INDEX,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    max_request_bytes: Annotated[
+        int, typer.Option("--max-request-bytes", help="Refuse request bodies larger than this.", min=1)
+    ] = DEFAULT_MAX_BYTES,
+    config: ConfigOption = None,
+) -> None:
+    """Serve the index over HTTP: POST /query, /compare, /articles; DELETE /articles/ID; GET /stats; a page at /.
+
+    Example: dedup serve --index news.sqlite --port 8000   (then open http://127.0.0.1:8000/)
+    """
+    settings = _settings(config)
+    try:
+        import uvicorn
+
+        from dedup.service import create_app
+    except ImportError:
+        _fail(DedupError("dedup serve needs FastAPI and uvicorn: pip install 'dedup[serve]'"))
+    try:
+        service = create_app(index, settings, max_request_bytes=max_request_bytes)
+    except DedupError as error:
+        _fail(error)
+    uvicorn.run(service, host=host, port=port, log_level="warning")
+
+
 bench_app = typer.Typer(help="Measure accuracy on labelled data.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 

@@ -15,7 +15,7 @@ from dedup.model import Comparison, Side
 from dedup.output import OutputError, write_text
 from dedup.sources import Article
 
-__all__ = ["comparison_page", "scan_pages"]
+__all__ = ["comparison_page", "scan_pages", "query_form_page", "query_results_page"]
 
 _STYLE = """
 body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1d1d1f;background:#fafafa}
@@ -146,3 +146,41 @@ def scan_pages(
     index = out / "index.html"
     write_text(index, _page("dedup scan", body))
     return index
+
+
+def _query_form(text: str = "") -> str:
+    return (
+        '<form method="post" action="/report" style="padding:12px 20px">'
+        '<p><label>Title <input name="title" size="60"></label></p>'
+        '<p><textarea name="text" rows="12" style="width:100%" placeholder="Paste an article here">'
+        f"{html.escape(text)}</textarea></p>"
+        '<p><button type="submit" id="find">Find shared passages</button></p></form>'
+    )
+
+
+def query_form_page(indexed: int) -> str:
+    """The service's start page: paste an article, see which indexed articles share passages with it."""
+    header = f"<header><h1>dedup</h1><p class='muted'>{indexed:,} articles indexed</p></header>"
+    return _page("dedup", header + _query_form())
+
+
+def query_results_page(query: Article, matches: Sequence[tuple[Comparison, Article]]) -> str:
+    """The matches of a pasted article, each as the side-by-side report (:func:`comparison_page`) in a
+    sandboxed frame: article text is escaped there, and the frame could run nothing of the service's."""
+    sections = []
+    for number, (comparison, other) in enumerate(matches):
+        report = comparison_page(comparison, query, other)
+        sections.append(
+            f'<section id="match-{number}"><h2>{html.escape(other.id)}: {len(comparison.passages)} shared '
+            f"passage(s); this article {comparison.a.derived_fraction:.1%} derived</h2>"
+            f'<iframe sandbox="allow-scripts" style="width:100%;height:70vh;border:1px solid #ddd" '
+            f'srcdoc="{html.escape(report, quote=True)}"></iframe></section>'
+        )
+    found = (
+        f"{len(matches)} indexed article(s) share passages with it"
+        if matches
+        else "no indexed article shares a passage with it"
+    )
+    header = f"<header><h1>dedup</h1><p id='found'>{html.escape(found)}</p></header>"
+    body = header + "<main style='display:block'>" + "".join(sections) + "</main>" + _query_form(query.text)
+    return _page("dedup: matches", body)
