@@ -68,6 +68,12 @@ def test_articles_are_added_idempotently_removed_and_counted(service):
     assert client.get("/stats").json()["articles"] == 2
     found = client.post("/query", json={"text": SEED_B.read_text(encoding="utf-8")}).json()["matches"]
     assert "wire-1" in {m["b"]["id"] for m in found}
+    shard_id = {
+        "id": "feeds/day1.jsonl#a/1",
+        "text": "An article whose id holds a hash and a slash, as ids of shards do.",
+    }
+    assert client.post("/articles", json=shard_id).json()["added"] == 1
+    assert client.delete("/articles/feeds%2Fday1.jsonl%23a%2F1").json() == {"removed": "feeds/day1.jsonl#a/1"}
     assert client.delete("/articles/wire-1").json() == {"removed": "wire-1"}
     assert client.delete("/articles/wire-1").status_code == 404
     assert client.get("/stats").json()["articles"] == 1
