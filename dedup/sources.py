@@ -28,6 +28,8 @@ __all__ = [
     "ARTICLE_SUFFIXES",
     "DEFAULT_MAX_BYTES",
     "NOT_REGULAR",
+    "article_kind",
+    "PER_ARTICLE_LIMIT",
     "regular_size",
     "path_label",
     "split_ref",
@@ -45,7 +47,26 @@ TEXT_SUFFIXES = frozenset({".txt", ".md"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 
 
-ARTICLE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".jsonl"}
+ARTICLE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".jsonl", ".parquet", ".warc"}  # and .warc.gz
+_KINDS = {
+    ".txt": "text",
+    ".md": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".jsonl": "jsonl",
+    ".parquet": "parquet",
+}
+PER_ARTICLE_LIMIT = frozenset(
+    {"jsonl", "warc", "parquet"}
+)  # files of many articles: max_bytes is per article
+
+
+def article_kind(path: Path) -> str | None:
+    """How the file at ``path`` holds articles, by its name: ``text``, ``html``, ``jsonl``, ``warc``
+    (``.warc``, ``.warc.gz``) or ``parquet``; ``None`` for any other file."""
+    if path.name.lower().endswith((".warc", ".warc.gz")):
+        return "warc"
+    return _KINDS.get(path.suffix.lower())
 
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -231,20 +252,15 @@ def _parse_jsonl(handle, label: str, max_bytes: int) -> Iterator[Article | Input
             yield InputError(where, "not UTF-8 (JSON Lines files must be UTF-8)")
             continue
         try:
-            article = _from_record(json.loads(line), label, number, "utf-8")
+            article = _from_record(json.loads(line), label, where, "utf-8")
         except json.JSONDecodeError as error:
             yield InputError(where, f"invalid JSON ({error.msg})")
             continue
         except InputError as error:
             yield error
             continue
-        if article.id in ids:  # an id repeated in one file: the later article is kept, under its line
-            article = replace(
-                article, id=f"{article.id} (line {number})", path=f"{article.id} (line {number})"
-            )
-        ids.add(article.id)
         found = True
-        yield article
+        yield _unique(article, ids, f"line {number}")
     if not found:
         raise InputError(label, "no article in this JSONL file")
 
@@ -280,10 +296,17 @@ def _html_text(html: str, path: str) -> str:
     return text
 
 
-def _from_record(record: object, path: str, line_number: int, encoding: str) -> Article:
-    where = f"{path} line {line_number}"
-    if not isinstance(record, dict) or "id" not in record or not isinstance(record.get("text"), str):
-        raise InputError(where, 'each JSONL line must be an object with "id" and "text" (a string)')
+def _unique(article: Article, ids: set[str], where: str) -> Article:
+    """``article``, renamed ``FILE#ID (where)`` when its file already gave its id: no article is lost."""
+    if article.id in ids:
+        article = replace(article, id=f"{article.id} ({where})", path=f"{article.id} ({where})")
+    ids.add(article.id)
+    return article
+
+
+def _from_record(record: object, path: str, where: str, encoding: str) -> Article:
+    if not isinstance(record, dict) or record.get("id") is None or not isinstance(record.get("text"), str):
+        raise InputError(where, 'each record must have an "id" and a "text" (a string)')
     optional = {
         key: _whole_characters(str(record[key]))
         for key in ("title", "date", "source", "url")
@@ -306,6 +329,101 @@ def _whole_characters(text: str) -> str:
     return _LONE_SURROGATE.sub("\ufffd", text)
 
 
+def _warc_articles(path: Path, max_bytes: int) -> Iterator[Article | InputError]:
+    """The HTML responses of a WARC file (``.warc`` or ``.warc.gz``), each through the HTML extractor: id
+    ``FILE#URI`` (the record's target URI), date from its ``WARC-Date``. Other records (requests, images,
+    metadata) hold no article and are passed over; a response whose page holds no text is a bad record."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    label = path_label(path)
+    regular_size(path)
+    ids: set[str] = set()
+    number = 0
+    try:
+        with open(path, "rb") as handle:
+            for record in ArchiveIterator(handle):
+                if record.rec_type != "response" or record.http_headers is None:
+                    continue
+                content_type = (record.http_headers.get_header("Content-Type") or "").lower()
+                if "html" not in content_type:
+                    continue
+                number += 1
+                uri = _whole_characters(
+                    record.rec_headers.get_header("WARC-Target-URI") or f"record {number}"
+                )
+                where = f"{label}#{uri}"
+                data = record.content_stream().read(max_bytes + 1)
+                if len(data) > max_bytes:
+                    yield InputError(where, f"page above the limit of {max_bytes:,} bytes per article")
+                    continue
+                try:
+                    text = _html_text(_page_text(data, content_type, where), where)
+                except InputError as error:
+                    yield error
+                    continue
+                date = record.rec_headers.get_header("WARC-Date")
+                article = Article(id=where, path=where, text=text, url=uri, date=date)
+                yield _unique(article, ids, f"record {number}")
+    except OSError as error:
+        raise _open_error(label, error) from None
+    except ArchiveLoadFailed as error:  # the articles read before stay read
+        raise InputError(label, f"not a readable WARC file past its record {number} ({error})") from None
+
+
+def _page_text(data: bytes, content_type: str, where: str) -> str:
+    """A page's bytes decoded by the charset its response declares, else by :func:`decode`."""
+    declared = re.search(r"charset=([\w-]+)", content_type)
+    if declared:
+        try:
+            return data.decode(declared.group(1))
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode(data, where)[0]
+
+
+def _parquet_articles(path: Path, max_bytes: int) -> Iterator[Article | InputError]:
+    """The rows of a Parquet shard with ``id`` and ``text`` columns (and optionally ``title``, ``date``,
+    ``source``, ``url``), read a batch at a time; a row without text, or above ``max_bytes``, is a bad row."""
+    label = path_label(path)
+    regular_size(path)
+    try:
+        import pyarrow.parquet as parquet
+        from pyarrow import ArrowException
+    except ImportError:
+        raise InputError(label, "reading Parquet needs pyarrow: pip install 'dedup[parquet]'") from None
+    try:
+        shard = parquet.ParquetFile(path)
+        columns = [
+            c for c in ("id", "text", "title", "date", "source", "url") if c in shard.schema_arrow.names
+        ]
+        if not {"id", "text"} <= set(columns):
+            raise InputError(
+                label,
+                f"a Parquet shard needs id and text columns; it has {', '.join(shard.schema_arrow.names)}",
+            )
+        ids: set[str] = set()
+        row = 0
+        for batch in shard.iter_batches(columns=columns, batch_size=1000):
+            for record in batch.to_pylist():
+                row += 1
+                where = f"{label} row {row}"
+                if (
+                    isinstance(record["text"], str)
+                    and len(record["text"].encode("utf-8", "surrogatepass")) > max_bytes
+                ):
+                    yield InputError(where, f"text above the limit of {max_bytes:,} bytes per article")
+                    continue
+                try:
+                    yield _unique(_from_record(record, label, where, "utf-8"), ids, f"row {row}")
+                except InputError as error:
+                    yield error
+    except OSError as error:
+        raise _open_error(label, error) from None
+    except ArrowException as error:
+        raise InputError(label, f"not a readable Parquet file ({error})") from None
+
+
 def iter_articles(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Article | InputError]:
     """Every article in the file at ``path``; a bad JSONL line is yielded as an :class:`InputError`.
 
@@ -313,23 +431,32 @@ def iter_articles(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> It
     """
     path = Path(path)
     label = path_label(path)
-    suffix = path.suffix.lower()
-    if suffix not in ARTICLE_SUFFIXES:
-        raise InputError(label, f"unsupported file type {suffix or '(none)'}; use .txt .md .html .htm .jsonl")
-    if suffix == ".jsonl":
-        yield from _jsonl_articles(path, max_bytes)
+    kind = article_kind(path)
+    if kind is None:
+        raise InputError(
+            label, f"unsupported file type {path.suffix or '(none)'}; use .txt .md .html .htm .jsonl .warc "
+            ".warc.gz .parquet",
+        )  # fmt: skip
+    if kind in PER_ARTICLE_LIMIT:
+        yield from {"jsonl": _jsonl_articles, "warc": _warc_articles, "parquet": _parquet_articles}[kind](
+            path, max_bytes
+        )
         return
     text, encoding = decode(_read_bytes(path, max_bytes), label)
-    if suffix in HTML_SUFFIXES:
+    if kind == "html":
         text = _html_text(text, label)
     yield Article(id=label, path=label, text=_require_text(text, label), encoding=encoding)
 
 
+_SHARD_REF = re.compile(r"\.(?:jsonl|parquet|warc|warc\.gz)#", re.IGNORECASE)
+
+
 def split_ref(ref: str | Path) -> tuple[str, str]:
-    """``(file, id)`` of an article reference: ``FILE.jsonl#ID``, or a file path and ``""``."""
+    """``(file, id)`` of an article reference: ``FILE.jsonl#ID`` (or ``.parquet``, ``.warc``, ``.warc.gz``,
+    where the id may itself hold a ``#``, as a URI does), or a file path and ``""``."""
     ref = str(ref)
-    path, _, wanted = ref.partition("#") if ".jsonl#" in ref.lower() else (ref, "", "")
-    return path, wanted
+    shard = _SHARD_REF.search(ref)
+    return (ref[: shard.end() - 1], ref[shard.end() :]) if shard else (ref, "")
 
 
 def canonical_ref(ref: str | Path) -> str:
@@ -339,14 +466,14 @@ def canonical_ref(ref: str | Path) -> str:
 
 
 def read_article(ref: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
-    """Read one article: a file path, or ``FILE.jsonl#ID`` for one line of a JSONL file."""
+    """Read one article: a file path, or ``FILE#ID`` for one article of a JSONL, Parquet or WARC file."""
     path, wanted = split_ref(ref)
     articles = iter_articles(path, max_bytes=max_bytes)
     if not wanted:
         first = next(articles)
         if isinstance(first, InputError):
             raise first
-        if path.lower().endswith(".jsonl") and next(articles, None) is not None:
+        if article_kind(Path(path)) in PER_ARTICLE_LIMIT and next(articles, None) is not None:
             raise InputError(path, f"holds several articles; address one as {path}#ID")
         return first
     for article in articles:
@@ -388,7 +515,7 @@ def discover(root: Path, max_bytes: int) -> tuple[list[Path], list[Skipped]]:
                 if entry.is_dir():
                     visit(path)
                     continue
-                if path.suffix.lower() not in ARTICLE_SUFFIXES:
+                if article_kind(path) is None:
                     continue
                 if path.stem.upper() == "README":
                     skipped.append(
@@ -402,7 +529,7 @@ def discover(root: Path, max_bytes: int) -> tuple[list[Path], list[Skipped]]:
             except OSError as error:
                 skipped.append(Skipped(path_label(path), error.strerror or str(error)))
                 continue
-            if size > max_bytes and path.suffix.lower() != ".jsonl":  # JSONL: the limit is per article
+            if size > max_bytes and article_kind(path) not in PER_ARTICLE_LIMIT:
                 skipped.append(
                     Skipped(path_label(path), f"{size:,} bytes, above the limit of {max_bytes:,} bytes")
                 )
