@@ -19,7 +19,7 @@ from datetime import date
 
 from dedup.model import Comparison, Credit, Direction
 
-__all__ = ["AGENCIES", "credits", "text_date", "direction", "wires", "derivation_graph"]
+__all__ = ["AGENCIES", "credits", "text_date", "direction", "wires", "acknowledged", "derivation_graph"]
 
 AGENCIES: dict[str, tuple[str, ...]] = {
     "AFP": ("AFP", "Agence France-Presse", "Agence France Presse"),
@@ -161,6 +161,11 @@ def wires(credits_found: Sequence[Credit]) -> set[str]:
     return {c.name for c in credits_found if c.kind == "text" and c.name in AGENCIES}
 
 
+def acknowledged(credits_found: Sequence[Credit]) -> set[str]:
+    """The agencies an article names for its text or as its source ("(Source: AFP)"): whom it credits."""
+    return {c.name for c in credits_found if c.kind in ("text", "source") and c.name in AGENCIES}
+
+
 def direction(
     comparison: Comparison,
     credits_a: Sequence[Credit],
@@ -235,7 +240,7 @@ def derivation_graph(pairs: Sequence[Comparison]) -> dict[str, list[dict[str, ob
             (a, b, way in ("b", "common")),
             (b, a, way in ("a", "common")),
         ):
-            missing = sorted(wires(origin.credits) - wires(copier.credits))
+            missing = sorted(wires(origin.credits) - acknowledged(copier.credits))
             if copier_is_derived and missing:
                 uncredited.append(
                     {"article": copier.id, "wires": missing, "via": origin.id, "direction": way}

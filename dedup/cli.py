@@ -169,6 +169,10 @@ def show(
     sys.stdout.write(_load(article, max_bytes).text)
 
 
+class GroupBy(StrEnum):
+    source = "source"
+
+
 class Engine(StrEnum):
     local = "local"
     dask = "dask"
@@ -202,6 +206,13 @@ def scan(
     ] = None,
     config: ConfigOption = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
+    by: Annotated[
+        GroupBy | None,
+        typer.Option(
+            "--by",
+            help="source: a table per outlet (source, URL host or folder): derived share by wire or outlet.",
+        ),
+    ] = None,
 ) -> None:
     """Find every pair of articles that share passages, with clusters and boilerplate.
 
@@ -233,6 +244,11 @@ def scan(
                 )
         except DedupError as error:
             _fail(error)
+    outlets = None
+    if by is GroupBy.source:
+        from dedup.outlets import outlet_table
+
+        outlets = outlet_table(result)
     try:
         if jsonl is not None:
             with open_for_writing(jsonl) as handle:
@@ -241,15 +257,34 @@ def scan(
         if html is not None:
             from dedup.report.html import scan_pages
 
-            scan_pages(result.pairs, {a.id: a for a in result.articles}, result.clusters, html)
+            articles = {a.id: a for a in result.articles}
+            scan_pages(result.pairs, articles, result.clusters, html, outlets, _outlet_png(outlets))
     except DedupError as error:
         _fail(error)
     if as_json:
-        typer.echo(json.dumps(result.summary(), ensure_ascii=False))
+        summary = result.summary() | ({"outlets": outlets} if outlets is not None else {})
+        typer.echo(json.dumps(summary, ensure_ascii=False))
         return
-    from dedup.report.terminal import render_scan
+    from dedup.report.terminal import render_outlets, render_scan
 
     render_scan(result, Console())
+    if outlets is not None:
+        render_outlets(outlets, Console())
+
+
+def _outlet_png(outlets: list[dict] | None) -> bytes | None:
+    """The outlets' chart for the HTML report, or ``None`` (no table, or matplotlib missing: said once)."""
+    if not outlets:
+        return None
+    from dedup.report.plots import outlet_chart
+
+    try:
+        return outlet_chart(outlets)
+    except DedupError as error:
+        Console(stderr=True).print(
+            f"[yellow]warning:[/] no outlet chart: {escape(str(error))}", highlight=False
+        )
+        return None
 
 
 index_app = typer.Typer(help="A persistent index of articles (one SQLite file).", no_args_is_help=True)

@@ -22,13 +22,13 @@ from dedup.settings import Settings
 from dedup.sources import Article, read_article
 from dedup.text import ASCII_SPACE
 
-__all__ = ["Comparer", "compare", "comparison_of", "derived_fraction", "verdict"]
+__all__ = ["Comparer", "compare", "comparison_of", "derived_fraction", "verdict", "visible"]
 
 
 _WHITESPACE = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)
 
 
-def _visible(text: str) -> np.ndarray:
+def visible(text: str) -> np.ndarray:
     """Whether each character of ``text`` is visible (not whitespace)."""
     if text.isascii():  # a byte per character: one table lookup each
         return ~ASCII_SPACE[np.frombuffer(text.encode("ascii"), dtype=np.uint8)]
@@ -37,14 +37,14 @@ def _visible(text: str) -> np.ndarray:
 
 def derived_fraction(text: str, spans: Sequence[tuple[int, int]]) -> float:
     """Share of the non-whitespace characters of ``text`` inside the union of ``spans``."""
-    visible = _visible(text)
-    total = int(visible.sum())
+    shown = visible(text)
+    total = int(shown.sum())
     if not total:
         return 0.0
     inside = np.zeros(len(text), dtype=bool)
     for start, end in spans:
         inside[start:end] = True
-    return round(int((inside & visible).sum()) / total, 4)
+    return round(int((inside & shown).sum()) / total, 4)
 
 
 def verdict(fraction: float, settings: Settings) -> Verdict:

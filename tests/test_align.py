@@ -9,7 +9,7 @@ from dedup.align.passages import align
 from dedup.align.prepare import ngram_hashes, prepare
 from dedup.align.runs import cluster, exact_runs
 from dedup.bench.regions import regions
-from dedup.comparison import _visible, compare, derived_fraction, verdict
+from dedup.comparison import compare, derived_fraction, verdict, visible
 from dedup.model import Comparison, Passage
 from dedup.settings import Settings
 from dedup.sources import Article
@@ -260,7 +260,7 @@ def test_derived_fraction_counts_visible_characters_inside_spans(text, spans):
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(st.text(), st.text(st.characters(max_codepoint=127))))
 def test_visible_characters_are_those_that_are_not_whitespace(text):
-    assert _visible(text).tolist() == [not c.isspace() for c in text]
+    assert visible(text).tolist() == [not c.isspace() for c in text]
 
 
 def test_the_package_exposes_compare_on_paths():

@@ -7,6 +7,7 @@ is shown as text and never runs. Clicking a passage scrolls to its counterpart i
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Sequence
 from pathlib import Path
@@ -112,10 +113,34 @@ def comparison_page(comparison: Comparison, a: Article, b: Article) -> str:
     return _page(f"dedup: {a.path} / {b.path}", body)
 
 
+def _outlet_section(outlets: Sequence[dict], chart: bytes | None) -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(str(r['outlet']))}</td><td>{r['articles']:,}</td><td>{r['derived_share']:.1%}</td>"
+        f"<td>{html.escape(', '.join(f'{o} {s:.1%}' for o, s in r['by_origin'].items()) or '-')}</td>"
+        f"<td>{r['uncredited_articles']:,}</td></tr>"
+        for r in outlets
+    )
+    image = (
+        f'<p><img alt="derived text by outlet" src="data:image/png;base64,{base64.b64encode(chart).decode()}"></p>'
+        if chart
+        else ""
+    )
+    return (
+        "<h2>Outlets</h2><table><tr><th>outlet</th><th>articles</th><th>derived</th>"
+        f"<th>from (share of the outlet's text)</th><th>uncredited</th></tr>{rows}</table>{image}"
+    )
+
+
 def scan_pages(
-    comparisons: Sequence[Comparison], articles: dict[str, Article], clusters: Sequence, out: Path
+    comparisons: Sequence[Comparison],
+    articles: dict[str, Article],
+    clusters: Sequence,
+    out: Path,
+    outlets: Sequence[dict] | None = None,
+    outlet_png: bytes | None = None,
 ) -> Path:
-    """Write ``index.html`` (derived pairs and clusters) and one page per pair into ``out``."""
+    """Write ``index.html`` (derived pairs, clusters and, when given, the outlets' table with its chart,
+    inline) and one page per pair into ``out``."""
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -141,7 +166,8 @@ def scan_pages(
         "<h2>Derived pairs</h2><table><tr><th>A</th><th>B</th><th>passages</th><th>A derived</th>"
         f"<th>B derived</th><th>source</th></tr>{''.join(rows)}</table>"
         "<h2>Clusters</h2><table><tr><th>size</th><th>likely original</th><th>members</th></tr>"
-        f"{''.join(cluster_rows)}</table></main>"
+        f"{''.join(cluster_rows)}</table>"
+        f"{_outlet_section(outlets, outlet_png) if outlets is not None else ''}</main>"
     )
     index = out / "index.html"
     write_text(index, _page("dedup scan", body))

@@ -1,4 +1,5 @@
-"""PNG plots of threshold sweeps (matplotlib, the ``plots`` extra): one figure per swept parameter.
+"""PNG plots (matplotlib, the ``plots`` extra): one figure per swept parameter, and the outlets' derived
+shares by origin.
 
 Panels: the precision-recall curve, F1 against the value (tune and report parts, the chosen value marked)
 and, for ``lsh_threshold``, the LSH S-curve at the chosen bands and rows drawn over histograms of the window
@@ -15,13 +16,12 @@ from dedup.bench.sweep import Sweep, SweepReport
 from dedup.candidates.lsh import s_curve
 from dedup.errors import DedupError
 
-__all__ = ["plot_sweeps"]
+__all__ = ["plot_sweeps", "outlet_chart"]
 
 _TUNE, _REPORT, _CHOSEN = "#1f77b4", "#ff7f0e", "#d62728"
 
 
-def plot_sweeps(report: SweepReport, folder: Path, prefix: str = "sweep") -> list[Path]:
-    """Write ``{prefix}-{parameter}.png`` into ``folder`` for every sweep; return the paths."""
+def _pyplot():
     try:
         import matplotlib
 
@@ -29,6 +29,36 @@ def plot_sweeps(report: SweepReport, folder: Path, prefix: str = "sweep") -> lis
         import matplotlib.pyplot as plt
     except ImportError:
         raise DedupError("plots need matplotlib: pip install 'dedup[plots]'") from None
+    return plt
+
+
+def outlet_chart(table: list[dict[str, object]], limit: int = 20) -> bytes:
+    """A PNG of the ``limit`` most derived outlets: one bar each, cut by the origins of its derived text
+    (:func:`dedup.outlets.outlet_table`)."""
+    import io
+
+    plt = _pyplot()
+    rows = [r for r in table if r["derived_share"]][:limit][::-1]  # most derived at the top
+    origins = list(dict.fromkeys(o for r in rows for o in r["by_origin"]))
+    figure, axis = plt.subplots(figsize=(9, 1.2 + 0.45 * max(len(rows), 1)), layout="constrained")
+    left = np.zeros(len(rows))
+    for origin in origins:
+        shares = np.array([float(r["by_origin"].get(origin, 0.0)) for r in rows])
+        axis.barh([str(r["outlet"]) for r in rows], shares, left=left, label=origin)
+        left += shares
+    axis.set_xlabel("share of the outlet's text derived from each origin (an origin's text counted once)")
+    axis.set_title("Derived text by outlet")
+    if origins:
+        axis.legend(loc="lower right", fontsize=8)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110)
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def plot_sweeps(report: SweepReport, folder: Path, prefix: str = "sweep") -> list[Path]:
+    """Write ``{prefix}-{parameter}.png`` into ``folder`` for every sweep; return the paths."""
+    plt = _pyplot()
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for sweep in report.sweeps:

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from dedup.bench.sweep import SweepReport
     from dedup.corpus.result import ScanResult
 
-__all__ = ["render_comparison", "render_pan", "render_msrp", "render_scan", "render_sweep", "most_derived"]
+__all__ = [
+    "render_comparison", "render_pan", "render_msrp", "render_scan", "render_sweep", "render_outlets", "most_derived",
+]  # fmt: skip
 
 _KIND_STYLE = {"verbatim": "bold green", "rewrite": "bold yellow"}
 
@@ -234,3 +236,21 @@ def render_scan(result: ScanResult, console: Console, limit: int = 10) -> None:
         console.print(f"[yellow]{len(result.failed_pairs):,} pair(s) could not be aligned:[/]")
         for failed in result.failed_pairs:
             console.print(f"  {failed.a} / {failed.b}: {failed.reason}", highlight=False, markup=False)
+
+
+def render_outlets(table: list[dict[str, object]], console: Console, limit: int = 20) -> None:
+    """The churnalism table: per outlet, its articles, derived share overall and by origin, uncredited reuse."""
+    shown = Table(title="Outlets: share of their text derived from each origin", **_COMPACT)
+    shown.add_column("outlet", overflow="fold")
+    shown.add_column("articles", justify="right", no_wrap=True)
+    shown.add_column("derived", justify="right", no_wrap=True)
+    shown.add_column("from (share of the outlet's text)", overflow="fold")
+    shown.add_column("uncredited", justify="right", no_wrap=True)
+    for row in table[:limit]:
+        origins = ", ".join(f"{origin} {share:.1%}" for origin, share in row["by_origin"].items())
+        shown.add_row(
+            Text(str(row["outlet"])), f"{row['articles']:,}", f"{row['derived_share']:.1%}", Text(origins or "-"),
+            f"{row['uncredited_articles']:,}",
+        )  # fmt: skip
+    console.print(shown)
+    _more(console, len(table) - limit, "outlets")
