@@ -259,3 +259,20 @@ def test_the_bucket_rules_in_numpy_sqlite_and_redis_give_the_same_shared_counts(
                 if n > 0 and order[other] < j  # windows' candidates (blocks add theirs with 0 buckets)
             }
             assert by_store == by_numpy, type(store).__name__
+
+
+def test_the_http_service_over_a_redis_index_answers_as_over_sqlite(redis_url, tmp_path):
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from dedup.service import create_app
+
+    wire = {"id": "wire", "text": SEED_B.read_text(encoding="utf-8")}
+    query = {"text": SEED_A.read_text(encoding="utf-8")}
+    answers = []
+    for location in (redis_url, str(tmp_path / "news.sqlite")):
+        client = TestClient(create_app(location))
+        assert client.post("/articles", json=wire).json()["added"] == 1
+        assert client.get("/stats").json()["articles"] == 1
+        answers.append(client.post("/query", json=query).json())
+    assert answers[0] == answers[1] and answers[0]["matches"][0]["b"]["id"] == "wire"
