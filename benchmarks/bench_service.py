@@ -1,7 +1,7 @@
 """Load on ``dedup serve`` over loopback: clients querying while one client adds; latency and nothing lost.
 
     .venv/bin/python benchmarks/synth.py --articles 4000 --out /tmp/synth4k
-    .venv/bin/python benchmarks/bench_service.py /tmp/synth4k --indexed 3000 --add 500 --clients 1 4 8
+    .venv/bin/python benchmarks/bench_service.py /tmp/synth4k --indexed 3000 --add 500 --clients 1 4 8 --workers 1 2
 
 The first ``--indexed`` articles are indexed before the server starts; then, for each number of clients, a
 fresh copy of that index is served (``dedup serve``, a separate process), one client adds the next
@@ -55,11 +55,14 @@ def _peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def run(index: Path, adds: list, queries: list, clients: int, per_client: int) -> dict[str, object]:
+def run(
+    index: Path, adds: list, queries: list, clients: int, per_client: int, workers: int
+) -> dict[str, object]:
     port = _free_port()
     dedup = Path(sys.executable).parent / "dedup"
     server = subprocess.Popen(
-        [str(dedup), "serve", "--index", str(index), "--port", str(port)], stderr=subprocess.DEVNULL
+        [str(dedup), "serve", "--index", str(index), "--port", str(port), "--workers", str(workers)],
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -113,7 +116,7 @@ def run(index: Path, adds: list, queries: list, clients: int, per_client: int) -
             a.id for a in adds if httpx.delete(base + f"/articles/{quote(a.id, safe='')}").status_code != 200
         ]
         return {
-            "clients": clients, "queries": len(latencies), "adds": len(add_latencies), "seconds": round(wall, 1),
+            "workers": workers, "clients": clients, "queries": len(latencies), "adds": len(add_latencies), "seconds": round(wall, 1),
             "query_p50_ms": round(1000 * float(np.percentile(latencies, 50)), 1),
             "query_p99_ms": round(1000 * float(np.percentile(latencies, 99)), 1),
             "queries_per_s": round(len(latencies) / wall, 1),
@@ -134,6 +137,7 @@ def main() -> None:
     parser.add_argument("--add", type=int, default=500)
     parser.add_argument("--queries", type=int, default=100, help="queries per client")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 8])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="server processes")
     args = parser.parse_args()
     articles = _articles(args.data, args.indexed + args.add)
     indexed, adds = articles[: args.indexed], articles[args.indexed :]
@@ -143,19 +147,20 @@ def main() -> None:
         template = Path(folder) / "template.sqlite"
         with Index(template) as index:
             index.add(indexed)
-        for clients in args.clients:
-            copy = Path(folder) / f"served-{clients}.sqlite"
-            shutil.copy(template, copy)
-            rows.append(run(copy, adds, queries, clients, args.queries))
+        for workers in args.workers:
+            for clients in args.clients:
+                copy = Path(folder) / f"served-{workers}-{clients}.sqlite"
+                shutil.copy(template, copy)
+                rows.append(run(copy, adds, queries, clients, args.queries, workers))
             print(json.dumps({k: v for k, v in rows[-1].items() if not isinstance(v, list)}), flush=True)
     print(
-        "\n| clients | queries | query p50 / p99 ms | queries/s | adds | add p50 / p99 ms | failures | lost | server RSS MB |"
+        "\n| workers | clients | queries | query p50 / p99 ms | queries/s | adds | add p50 / p99 ms | failures | lost | server RSS MB |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         lost = (r["articles_before"] + r["adds"] - r["articles_after"]) + len(r["added_then_missing"])
         print(
-            f"| {r['clients']} | {r['queries']} | {r['query_p50_ms']} / {r['query_p99_ms']} | {r['queries_per_s']} | "
+            f"| {r['workers']} | {r['clients']} | {r['queries']} | {r['query_p50_ms']} / {r['query_p99_ms']} | {r['queries_per_s']} | "
             f"{r['adds']} | {r['add_p50_ms']} / {r['add_p99_ms']} | {len(r['failures'])} | {lost} | "
             f"{r['server_peak_rss_mb']} |"
         )

@@ -484,23 +484,31 @@ def serve(
         int, typer.Option("--max-request-bytes", help="Refuse request bodies larger than this.", min=1)
     ] = DEFAULT_MAX_BYTES,
     config: ConfigOption = None,
+    workers: Annotated[
+        int, typer.Option(help="Server processes: queries are CPU-bound, one process uses one core.", min=1)
+    ] = 1,
 ) -> None:
     """Serve the index over HTTP: POST /query, /compare, /articles; DELETE /articles/ID; GET /stats; a page at /.
 
-    Example: dedup serve --index news.sqlite --port 8000   (then open http://127.0.0.1:8000/)
+    Example: dedup serve --index news.sqlite --port 8000 --workers 2   (then open http://127.0.0.1:8000/)
     """
     settings = _settings(config)
     try:
         import uvicorn
 
-        from dedup.service import create_app
+        from dedup.service import FACTORY, create_app, service_environment
     except ImportError:
         _fail(DedupError("dedup serve needs FastAPI and uvicorn: pip install 'dedup[serve]'"))
     try:
-        service = create_app(index, settings, max_request_bytes=max_request_bytes)
+        service = create_app(index, settings, max_request_bytes=max_request_bytes)  # checked here, once
     except DedupError as error:
         _fail(error)
-    uvicorn.run(service, host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(service, host=host, port=port, log_level="warning")
+        return
+    # each worker process builds its own app from the environment (an app object cannot cross processes)
+    os.environ.update(service_environment(index, settings, max_request_bytes))
+    uvicorn.run(FACTORY, factory=True, host=host, port=port, workers=workers, log_level="warning")
 
 
 bench_app = typer.Typer(help="Measure accuracy on labelled data.", no_args_is_help=True)

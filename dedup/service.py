@@ -14,6 +14,8 @@ connection to the index (a SQLite connection belongs to one thread); writers wai
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -31,7 +33,7 @@ from dedup.report.html import query_form_page, query_results_page
 from dedup.settings import Settings
 from dedup.sources import DEFAULT_MAX_BYTES, Article
 
-__all__ = ["create_app", "ArticleIn"]
+__all__ = ["create_app", "app_from_environment", "service_environment", "ArticleIn", "FACTORY"]
 
 
 class ArticleIn(BaseModel):
@@ -183,6 +185,24 @@ def create_app(
         return query_results_page(pasted, await run_in_threadpool(matches_with_articles))
 
     return app
+
+
+FACTORY = "dedup.service:app_from_environment"  # what each worker process of dedup serve --workers builds
+_ENVIRONMENT = "DEDUP_SERVE"
+
+
+def service_environment(location: str, settings: Settings, max_request_bytes: int) -> dict[str, str]:
+    """The environment variable from which :func:`app_from_environment` builds the same service."""
+    spec = {"location": location, "settings": settings.as_dict(), "max_request_bytes": max_request_bytes}
+    return {_ENVIRONMENT: json.dumps(spec)}
+
+
+def app_from_environment() -> FastAPI:
+    """The service described by :func:`service_environment` (one per worker process)."""
+    spec = json.loads(os.environ[_ENVIRONMENT])
+    return create_app(
+        spec["location"], Settings(**spec["settings"]), max_request_bytes=spec["max_request_bytes"]
+    )
 
 
 _ARTICLE_BODY = {

@@ -161,3 +161,33 @@ def test_a_person_pastes_an_article_and_sees_the_matches_side_by_side(browser, s
     assert "<script>window.__xss" in frame.locator("#text-a").inner_text()  # shown as text, never run
     assert dialogs == [] and page.evaluate("window.__xss") is None
     page.close()
+
+
+def test_serve_with_two_worker_processes_answers_as_one(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import httpx
+
+    index = str(tmp_path / "news.sqlite")
+    assert runner.invoke(cli, ["index", "add", str(SEED_B), "--index", index, "--quiet"]).exit_code == 0
+    port = _free_port()
+    dedup = Path(sys.executable).parent / "dedup"
+    server = subprocess.Popen(
+        [str(dedup), "serve", "--index", index, "--port", str(port), "--workers", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    # connection attempts retried with backoff (0.5 s, 1 s, ...) while the workers start
+    client = httpx.Client(
+        base_url=f"http://127.0.0.1:{port}", transport=httpx.HTTPTransport(retries=7), timeout=60
+    )
+    try:
+        query = {"id": str(SEED_A), "text": SEED_A.read_text(encoding="utf-8")}
+        answers = [client.post("/query", json=query).json() for _ in range(4)]
+        expected = TestClient(create_app(index)).post("/query", json=query).json()
+        assert all(answer == expected for answer in answers)
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(timeout=30)
