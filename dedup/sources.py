@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dedup.errors import InputError, unexpected
-from dedup.parallel import Progress, chunks, map_chunks
+from dedup.parallel import PROCESS_DIED, Crashes, Progress, chunks, map_chunks
 
 __all__ = [
     "Article",
@@ -574,6 +574,22 @@ def _read_files(task: tuple[Sequence[Path], int]) -> tuple[list[Article], list[S
     return articles, skipped
 
 
+def _one_file_each(task: tuple) -> list[tuple]:
+    return [((path,), *task[1:]) for path in task[0]]
+
+
+def _merged(results: list[tuple[list, list]]) -> tuple[list, list]:
+    return [x for found, _ in results for x in found], [x for _, bad in results for x in bad]
+
+
+def _died_reading(task: tuple) -> tuple[list, list[Skipped]]:
+    return [], [Skipped(path_label(path), PROCESS_DIED) for path in task[0]]
+
+
+# tasks of files, ``(paths, ...)`` giving ``(found, skipped)``: a file whose worker process dies is skipped
+FILE_CRASHES = Crashes(split=_one_file_each, merge=_merged, failed=_died_reading)
+
+
 def read_all(
     paths: str | os.PathLike | Sequence[str | os.PathLike],
     *,
@@ -590,7 +606,9 @@ def read_all(
     files, skipped = discover_all(canonical_roots(roots) if canonical else roots, max_bytes)
     tasks = [(chunk, max_bytes) for chunk in chunks(files, files_per_task(len(files), jobs))]
     articles: list[Article] = []
-    for found, bad in map_chunks(_read_files, tasks, jobs, progress, "reading", [len(t[0]) for t in tasks]):
+    for found, bad in map_chunks(
+        _read_files, tasks, jobs, progress, "reading", [len(t[0]) for t in tasks], FILE_CRASHES
+    ):
         articles += found
         skipped += bad
     return articles, skipped

@@ -238,3 +238,57 @@ def test_ctrl_c_stops_an_add_and_the_index_stays_usable(large_corpus, tmp_path):
     assert again.exit_code == 0, again.output
     summary = json.loads(again.stdout)
     assert (summary["unchanged"], summary["added"], summary["articles"]) == (kept, 4000 - kept, 4000)
+
+
+def test_a_worker_process_that_dies_on_one_file_or_pair_costs_that_file_or_pair_only(tmp_path, monkeypatch):
+    """A crash no exception reports (os._exit stands for a segfault in a parser, or the OOM killer) in the
+    workers of a two-process scan: the file or pair is reported, the other results are byte-identical."""
+    import dedup.corpus.stages
+    from dedup.parallel import PROCESS_DIED
+
+    folder = _corpus(tmp_path / "corpus")
+    for k in range(40):  # enough files that several tasks are out with the workers at once
+        (folder / f"other{k:02d}.txt").write_text(article(300 + k, 6), encoding="utf-8")
+    (folder / "killer.txt").write_text(
+        "This article kills the process that signs it. " * 20, encoding="utf-8"
+    )
+    baseline = scan(folder, jobs=2)
+    signed = dedup.corpus.stages.sign
+
+    def dying_on_one(article, settings):
+        if "kills the process" in article.text:
+            os._exit(1)
+        return signed(article, settings)
+
+    monkeypatch.setattr(dedup.corpus.stages, "sign", dying_on_one)
+    broken = {str(folder / "wire2.txt"), str(folder / "copy2.txt")}
+    aligned = Comparer.__call__
+
+    def dying_on_one_pair(self, a, b):
+        if {a.id, b.id} == broken:
+            os._exit(1)
+        return aligned(self, a, b)
+
+    monkeypatch.setattr(Comparer, "__call__", dying_on_one_pair)
+    result = scan(folder, jobs=2)
+    assert [(s.path, s.reason) for s in result.skipped] == [(str(folder / "killer.txt"), PROCESS_DIED)]
+    assert [(set((f.a, f.b)), f.reason) for f in result.failed_pairs] == [(broken, PROCESS_DIED)]
+    expected = [
+        r for r, c in zip(_records(baseline), baseline.pairs, strict=True) if {c.a.id, c.b.id} != broken
+    ]
+    assert _records(result) == expected and len(expected) == len(baseline.pairs) - 1
+
+
+def test_index_add_reading_survives_a_worker_that_dies_on_one_file(tmp_path, monkeypatch):
+    from dedup.parallel import PROCESS_DIED
+    from dedup.sources import read_all
+
+    folder = _corpus(tmp_path / "corpus")
+
+    def dying(html, path):
+        os._exit(1)
+
+    monkeypatch.setattr(dedup.sources, "_html_text", dying)
+    articles, skipped = read_all(folder, max_bytes=1 << 20, jobs=2)
+    assert [(s.path, s.reason) for s in skipped] == [(str(folder / "page.html"), PROCESS_DIED)]
+    assert len(articles) == 6

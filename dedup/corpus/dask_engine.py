@@ -92,6 +92,7 @@ class _DaskMapper:
         progress: Progress | None,
         stage: str,
         sizes: list[int],
+        crashes: object = None,  # Dask retries a task whose worker died, and reports one that keeps killing
     ) -> Iterator:
         futures = self.client.map(function, tasks, pure=False)
         yield from _gather_in_order(self.client, futures, sizes, progress, stage)

@@ -11,6 +11,7 @@ from dedup.corpus.stages import finish, load_and_sign, local_candidates, sign_ta
 from dedup.parallel import Progress, map_chunks
 from dedup.settings import Settings
 from dedup.sources import (
+    FILE_CRASHES,
     as_roots,
     discover_all,
 )
@@ -33,7 +34,7 @@ def scan(
     tasks = sign_tasks(files, settings, max_bytes, jobs)
     signed: list[Signed] = []
     for chunk_signed, chunk_skipped in map_chunks(
-        load_and_sign, tasks, jobs, progress, "reading", [len(t[0]) for t in tasks]
+        load_and_sign, tasks, jobs, progress, "reading", [len(t[0]) for t in tasks], FILE_CRASHES
     ):
         signed.extend(chunk_signed)
         skipped.extend(chunk_skipped)

@@ -20,7 +20,7 @@ from dedup.corpus.result import FailedPair, ScanResult, root_of, union_find_clus
 from dedup.errors import unexpected
 from dedup.hashing import features
 from dedup.model import Comparison
-from dedup.parallel import Progress, chunks, map_chunks
+from dedup.parallel import PROCESS_DIED, Crashes, Progress, chunks, map_chunks
 from dedup.settings import Settings
 from dedup.sources import (
     Article,
@@ -64,6 +64,22 @@ def _align_pairs(
         except Exception as error:  # one pair's failure is that pair's, never the whole scan's
             results.append(FailedPair(articles[i].id, articles[j].id, unexpected(error)))
     return results
+
+
+def _one_pair_each(task: tuple) -> list[tuple]:
+    pairs, articles, settings = task
+    return [([(i, j)], {i: articles[i], j: articles[j]}, settings) for i, j in pairs]
+
+
+def _died_aligning(task: tuple) -> list[FailedPair]:
+    pairs, articles, _ = task
+    return [FailedPair(articles[i].id, articles[j].id, PROCESS_DIED) for i, j in pairs]
+
+
+# a pair whose worker process dies while aligning it is a failed pair; the other pairs are aligned
+_PAIR_CRASHES = Crashes(
+    split=_one_pair_each, merge=lambda lists: [x for part in lists for x in part], failed=_died_aligning
+)
 
 
 def _inside(spans: list[tuple[int, int]], start: int, end: int) -> float:
@@ -293,7 +309,7 @@ def finish(
     derived: list[Comparison] = []
     failed: list[FailedPair] = []
     for chunk_results in mapper(
-        _align_pairs, align_tasks, jobs, progress, "aligning", [len(c) for c in pair_chunks]
+        _align_pairs, align_tasks, jobs, progress, "aligning", [len(c) for c in pair_chunks], _PAIR_CRASHES
     ):
         for comparison in chunk_results:
             if isinstance(comparison, FailedPair):
