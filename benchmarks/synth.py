@@ -192,6 +192,8 @@ def main() -> None:
     parser.add_argument("--source", type=Path, default=Path("../shared/data/pan13/train/src"))
     parser.add_argument("--shard", type=int, default=10_000, help="articles per JSONL shard")
     args = parser.parse_args()
+    if not args.source.is_dir() or not any(args.source.rglob("*.txt")):
+        parser.error(f"{args.source}: no folder of .txt source texts there; give one with --source")
     markov = Markov(_source_texts(args.source))
     args.out.mkdir(parents=True, exist_ok=True)
     shards: dict[int, list[str]] = {}
