@@ -18,17 +18,17 @@ import json
 import os
 import threading
 from collections.abc import Awaitable, Callable
-from typing import Any
 from urllib.parse import parse_qs
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from dedup.comparison import compare
 from dedup.errors import DedupError
-from dedup.index import ArticleIndex, open_index
+from dedup.index import ArticleIndex, IndexError_, open_index
+from dedup.model import Comparison
 from dedup.report.html import query_form_page, query_results_page
 from dedup.settings import Settings
 from dedup.sources import DEFAULT_MAX_BYTES, Article
@@ -123,13 +123,16 @@ def create_app(
 
     @app.exception_handler(DedupError)
     async def bad_input(request: Request, error: DedupError) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status_code=400)
+        # a broken or damaged index is the service's trouble (503), anything else the request's (400)
+        return JSONResponse(
+            {"detail": str(error)}, status_code=503 if isinstance(error, IndexError_) else 400
+        )
 
-    def matches_of(article: Article, count: int) -> list[Any]:
+    def matches_of(article: Article, count: int) -> list[Comparison]:
         return store().query(article, top=count)
 
     @app.post("/query", openapi_extra=_ARTICLE_BODY)
-    async def query(request: Request, top: int = top) -> dict[str, object]:
+    async def query(request: Request, top: int = Query(top, ge=1, le=1000)) -> dict[str, object]:
         """The indexed articles sharing passages with an article: JSON ``{"text": ..., "id": ...}``, or the
         text itself with ``Content-Type: text/plain``."""
         new = (await _article_in(request)).article("query")
@@ -179,7 +182,7 @@ def create_app(
         title = (form.get("title") or [""])[0] or None
         pasted = Article(id="pasted article", path="pasted article", text=text, title=title)
 
-        def matches_with_articles() -> list[tuple[Any, Article]]:
+        def matches_with_articles() -> list[tuple[Comparison, Article]]:
             return [(m, store().get(m.b.id or "") or pasted) for m in matches_of(pasted, top)]
 
         return query_results_page(pasted, await run_in_threadpool(matches_with_articles))

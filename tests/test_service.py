@@ -6,6 +6,7 @@ import json
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -110,6 +111,21 @@ def test_an_added_article_needs_an_id_and_a_streamed_body_is_limited_too(service
     assert answer.status_code == 413
 
 
+def test_top_is_bounded_and_a_damaged_index_is_the_services_trouble(service, tmp_path):
+    index, client = service
+    text = {"text": SEED_A.read_text(encoding="utf-8")}
+    assert client.post("/query?top=0", json=text).status_code == 422
+    assert len(client.post("/query?top=1", json=text).json()["matches"]) == 1
+    path = Path(index)
+    data = bytearray(path.read_bytes())
+    data[4096 * 2 :] = b"\x5a" * (len(data) - 4096 * 2)
+    path.write_bytes(bytes(data))
+    fresh = TestClient(create_app(str(tmp_path / "other.sqlite")))  # a working service, for contrast
+    assert fresh.post("/query", json=text).status_code == 200
+    damaged = client.post("/query", json=text)
+    assert damaged.status_code == 503 and "damaged" in damaged.json()["detail"]
+
+
 def test_the_openapi_schema_lists_every_endpoint(service):
     _, client = service
     paths = client.get("/openapi.json").json()["paths"]
@@ -166,7 +182,6 @@ def test_a_person_pastes_an_article_and_sees_the_matches_side_by_side(browser, s
 def test_serve_with_two_worker_processes_answers_as_one(tmp_path):
     import subprocess
     import sys
-    from pathlib import Path
 
     import httpx
 
