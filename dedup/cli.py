@@ -640,14 +640,11 @@ def bench_sweep(
 
             written = plot_sweeps(report, plots)
             Console(stderr=True).print(f"plots: {', '.join(map(str, written))}", highlight=False)
+        if write_config is not None:
+            write_text(write_config, report.recommended().to_toml())
+            Console(stderr=True).print(f"chosen values written to {write_config}", highlight=False)
     except DedupError as error:
         _fail(error)
-    if write_config is not None:
-        try:
-            write_text(write_config, report.recommended().to_toml())
-        except DedupError as error:
-            _fail(error)
-        Console(stderr=True).print(f"chosen values written to {write_config}", highlight=False)
     if as_json:
         typer.echo(json.dumps(report.to_dict()))
         return

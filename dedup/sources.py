@@ -41,32 +41,23 @@ __all__ = [
 ]
 
 
-TEXT_SUFFIXES = frozenset({".txt", ".md"})
-
-
-HTML_SUFFIXES = frozenset({".html", ".htm"})
-
-
-ARTICLE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".jsonl", ".parquet", ".warc"}  # and .warc.gz
+# the one table of what dedup reads, by the end of a file's name
 _KINDS = {
-    ".txt": "text",
-    ".md": "text",
-    ".html": "html",
-    ".htm": "html",
-    ".jsonl": "jsonl",
-    ".parquet": "parquet",
-}
-PER_ARTICLE_LIMIT = frozenset(
-    {"jsonl", "warc", "parquet"}
-)  # files of many articles: max_bytes is per article
+    ".txt": "text", ".md": "text", ".html": "html", ".htm": "html", ".jsonl": "jsonl", ".parquet": "parquet",
+    ".warc": "warc", ".warc.gz": "warc",
+}  # fmt: skip
+ARTICLE_SUFFIXES = frozenset(_KINDS)
+TEXT_SUFFIXES = frozenset(suffix for suffix, kind in _KINDS.items() if kind == "text")
+HTML_SUFFIXES = frozenset(suffix for suffix, kind in _KINDS.items() if kind == "html")
+# files of many articles: max_bytes is per article, and FILE#ID addresses one of them
+PER_ARTICLE_LIMIT = frozenset({"jsonl", "warc", "parquet"})
 
 
 def article_kind(path: Path) -> str | None:
     """How the file at ``path`` holds articles, by its name: ``text``, ``html``, ``jsonl``, ``warc``
     (``.warc``, ``.warc.gz``) or ``parquet``; ``None`` for any other file."""
-    if path.name.lower().endswith((".warc", ".warc.gz")):
-        return "warc"
-    return _KINDS.get(path.suffix.lower())
+    name = path.name.lower()
+    return next((kind for suffix, kind in _KINDS.items() if name.endswith(suffix)), None)
 
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -91,11 +82,7 @@ class Article:
 
 
 _NEAR_TIE = 0.1
-
-
 _MAX_NUL_SHARE = 0.05
-
-
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
@@ -433,10 +420,7 @@ def iter_articles(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> It
     label = path_label(path)
     kind = article_kind(path)
     if kind is None:
-        raise InputError(
-            label, f"unsupported file type {path.suffix or '(none)'}; use .txt .md .html .htm .jsonl .warc "
-            ".warc.gz .parquet",
-        )  # fmt: skip
+        raise InputError(label, f"unsupported file type {path.suffix or '(none)'}; use {' '.join(_KINDS)}")
     if kind in PER_ARTICLE_LIMIT:
         yield from {"jsonl": _jsonl_articles, "warc": _warc_articles, "parquet": _parquet_articles}[kind](
             path, max_bytes
@@ -448,7 +432,10 @@ def iter_articles(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> It
     yield Article(id=label, path=label, text=_require_text(text, label), encoding=encoding)
 
 
-_SHARD_REF = re.compile(r"\.(?:jsonl|parquet|warc|warc\.gz)#", re.IGNORECASE)
+_SHARD_REF = re.compile(
+    "(?:" + "|".join(re.escape(s) for s, kind in _KINDS.items() if kind in PER_ARTICLE_LIMIT) + ")#",
+    re.IGNORECASE,
+)
 
 
 def split_ref(ref: str | Path) -> tuple[str, str]:
