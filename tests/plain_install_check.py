@@ -12,6 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from textgen import html_page  # beside this script, which runs as a script (not in the tests package)
+
 SEED_A = Path(__file__).resolve().parent.parent / "corpora" / "000_81ea75a533acccf5.txt"
 
 
@@ -21,8 +23,7 @@ def main() -> int:
         root = Path(folder)
         text = SEED_A.read_text(encoding="utf-8")
         (root / "wire.txt").write_text(text, encoding="utf-8")
-        paragraphs = "".join(f"<p>{p}</p>" for p in text.split("\n") if p.strip())
-        (root / "page.html").write_text(f"<html><body><article>{paragraphs}</article></body></html>")
+        (root / "page.html").write_text(html_page(text), encoding="utf-8")
         run = subprocess.run(
             [str(dedup), "scan", folder, "--json", "--quiet", "--jobs", "1"], capture_output=True, text=True
         )

@@ -260,11 +260,13 @@ def _umask() -> int:
 def test_html_nested_deeper_than_libxml2s_default_keeps_its_text(tmp_path):
     from dedup.sources import read_article
 
-    paragraphs = "".join(f"<p>{p}</p>" for p in SEED_A.read_text(encoding="utf-8").split("\n") if p.strip())
+    from .textgen import html_page
+
+    page = html_page(SEED_A.read_text(encoding="utf-8"))
     flat, deep = tmp_path / "flat.html", tmp_path / "deep.html"
-    flat.write_text(f"<html><body><article>{paragraphs}</article></body></html>", encoding="utf-8")
-    nested = "<div>" * 300 + f"<article>{paragraphs}</article>" + "</div>" * 300
-    deep.write_text(f"<html><body>{nested}</body></html>", encoding="utf-8")
+    flat.write_text(page, encoding="utf-8")
+    nested = page.replace("<body>", "<body>" + "<div>" * 300).replace("</body>", "</div>" * 300 + "</body>")
+    deep.write_text(nested, encoding="utf-8")
     assert read_article(deep).text == read_article(flat).text
     assert "Won’t" in read_article(deep).text  # decoded as UTF-8, not Latin-1
     (tmp_path / "blank.html").write_text("   ", encoding="utf-8")

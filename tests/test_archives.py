@@ -12,11 +12,11 @@ from dedup.errors import InputError
 from dedup.sources import iter_articles, read_article, split_ref
 
 from .conftest import SEED_A, SEED_B
+from .textgen import html_page
 
 
 def _page(text: str) -> bytes:
-    paragraphs = "".join(f"<p>{p}</p>" for p in text.split("\n") if p.strip())
-    return f"<html><body><article>{paragraphs}</article></body></html>".encode()
+    return html_page(text).encode()
 
 
 def _warc(path, records: list[tuple[str, str, bytes]], gzip: bool) -> None:

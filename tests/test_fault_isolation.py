@@ -22,7 +22,7 @@ from dedup.index.sqlite import Index
 from dedup.sources import read_article
 
 from .conftest import SEED_A, SEED_B
-from .textgen import article
+from .textgen import article, html_page
 
 runner = CliRunner()
 DEDUP = Path(sys.executable).parent / "dedup"
@@ -36,8 +36,7 @@ def _corpus(folder: Path) -> Path:
     for k in (1, 2):
         (folder / f"wire{k}.txt").write_text(article(k), encoding="utf-8")
         (folder / f"copy{k}.txt").write_text(article(50 + k, 4) + "\n" + article(k), encoding="utf-8")
-    paragraphs = "".join(f"<p>{p}</p>" for p in article(99).split("\n\n"))
-    (folder / "page.html").write_text(f"<html><body><article>{paragraphs}</article></body></html>")
+    (folder / "page.html").write_text(html_page(article(99)), encoding="utf-8")
     return folder
 
 

@@ -34,3 +34,9 @@ def article(seed: int, sentences: int = 12) -> str:
     rng = random.Random(seed)
     lines = [" ".join(sentence(rng, rng.randint(10, 18)) for _ in range(2)) for _ in range(sentences // 2)]
     return "\n\n".join(lines) + "\n"
+
+
+def html_page(text: str) -> str:
+    """``text`` as a news page: each non-blank line a paragraph of the page's article."""
+    paragraphs = "".join(f"<p>{line}</p>" for line in text.split("\n") if line.strip())
+    return f"<html><body><article>{paragraphs}</article></body></html>"
