@@ -31,6 +31,7 @@ __all__ = [
     "article_kind",
     "PER_ARTICLE_LIMIT",
     "regular_size",
+    "regular_stat",
     "path_label",
     "split_ref",
     "canonical_ref",
@@ -142,7 +143,12 @@ NOT_REGULAR = "not a regular file (a device, FIFO or socket), not read"
 
 
 def regular_size(path: Path) -> int:
-    """The size of the regular file at ``path`` (symbolic links followed).
+    """The size of the regular file at ``path`` (symbolic links followed); see :func:`regular_stat`."""
+    return regular_stat(path).st_size
+
+
+def regular_stat(path: Path) -> os.stat_result:
+    """The status of the regular file at ``path`` (symbolic links followed).
 
     Raises :class:`InputError` for anything else: reading a device or a FIFO could never end (``/dev/zero``)
     or never start (a FIFO no one writes to), and their ``st_size`` of 0 says nothing of what they hold.
@@ -156,7 +162,7 @@ def regular_size(path: Path) -> int:
         raise InputError(label, "is a directory, not an article")
     if not stat.S_ISREG(info.st_mode):
         raise InputError(label, NOT_REGULAR)
-    return info.st_size
+    return info
 
 
 def _too_large(label: str, size: str, max_bytes: int) -> InputError:
@@ -475,9 +481,13 @@ class Skipped:
     reason: str
 
 
-def discover(root: Path, max_bytes: int) -> tuple[list[Path], list[Skipped]]:
-    """Article files under ``root`` (recursive, symlinks followed once), and what was skipped and why."""
-    files: list[Path] = []
+Identity = tuple[int, int]  # a file's (device, inode): one file under two paths has one identity
+
+
+def discover(root: Path, max_bytes: int) -> tuple[list[tuple[Path, Identity]], list[Skipped]]:
+    """Article files under ``root`` (recursive, symlinks followed once) with their identity on disk, and what
+    was skipped and why."""
+    files: list[tuple[Path, Identity]] = []
     skipped: list[Skipped] = []
     seen_dirs: set[tuple[int, int]] = set()
 
@@ -509,22 +519,28 @@ def discover(root: Path, max_bytes: int) -> tuple[list[Path], list[Skipped]]:
                         Skipped(path_label(path), "a README describes the corpus; it is not an article")
                     )
                     continue
-                size = regular_size(path)
+                info = regular_stat(path)
             except InputError as error:
                 skipped.append(Skipped(error.path, error.reason))
                 continue
             except OSError as error:
                 skipped.append(Skipped(path_label(path), error.strerror or str(error)))
                 continue
-            if size > max_bytes and article_kind(path) not in PER_ARTICLE_LIMIT:
+            if info.st_size > max_bytes and article_kind(path) not in PER_ARTICLE_LIMIT:
                 skipped.append(
-                    Skipped(path_label(path), f"{size:,} bytes, above the limit of {max_bytes:,} bytes")
+                    Skipped(
+                        path_label(path), f"{info.st_size:,} bytes, above the limit of {max_bytes:,} bytes"
+                    )
                 )
             else:
-                files.append(path)
+                files.append((path, (info.st_dev, info.st_ino)))
 
     if root.is_file():
-        return [root], []
+        try:
+            info = regular_stat(root)
+        except InputError as error:  # gone since: said as for any file
+            return [], [Skipped(error.path, error.reason)]
+        return [(root, (info.st_dev, info.st_ino))], []
     if not root.is_dir():
         return [], [Skipped(path_label(root), "no such file or directory")]
     visit(root)
@@ -616,13 +632,8 @@ def discover_all(roots: Sequence[Path], max_bytes: int) -> tuple[list[Path], lis
     for root in roots:
         found, bad = discover(Path(root), max_bytes)
         skipped += bad
-        for path in found:
-            try:
-                info = path.stat()
-            except OSError:  # gone since it was found: reading it reports why
-                files.append(path)
-                continue
-            first = first_path.setdefault((info.st_dev, info.st_ino), path)
+        for path, identity in found:
+            first = first_path.setdefault(identity, path)
             if first is path:
                 files.append(path)
             elif first != path:
