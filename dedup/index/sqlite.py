@@ -114,9 +114,7 @@ class Index(ArticleIndex):
             return
         with self._write():
             if self._stored_format() is None:
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        self.db.execute(statement)
+                self._execute_in_transaction(_SCHEMA)
                 self.db.executemany(
                     "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                     [*signature_meta(self.settings).items(), *versions().items()],
@@ -180,13 +178,17 @@ class Index(ArticleIndex):
                 f"access once, for example: dedup index stats --index {self.path}"
             ) from None
 
+    def _execute_in_transaction(self, script: str) -> None:
+        """The statements of ``script`` one by one (``executescript`` would commit the open transaction)."""
+        for statement in script.split(";"):
+            if statement.strip():
+                self.db.execute(statement)
+
     def _migrate_from_2(self) -> None:
         """Rewrite an index of format 2 (bucket rows holding article ids) to this format, in one transaction."""
         with self._write():
             if self._stored_format() == "dedup-index/2":  # another client may have converted it meanwhile
-                for statement in _MIGRATE_FROM_2.format(schema=_SCHEMA, format="dedup-index/3").split(";"):
-                    if statement.strip():
-                        self.db.execute(statement)
+                self._execute_in_transaction(_MIGRATE_FROM_2.format(schema=_SCHEMA, format="dedup-index/3"))
 
     def _migrate_from_3(self) -> None:
         """Add the block keys of every stored article to an index of format 3 (window keys only), in one
