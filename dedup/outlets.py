@@ -22,7 +22,7 @@ from dedup.comparison import visible
 from dedup.corpus.result import ScanResult
 from dedup.sources import Article, split_ref
 
-__all__ = ["outlet_of", "outlet_table"]
+__all__ = ["outlet_of", "outlet_table", "origins_text"]
 
 
 def outlet_of(article: Article) -> str:
@@ -86,3 +86,8 @@ def outlet_table(result: ScanResult) -> list[dict[str, object]]:
         for name, row in rows.items()
     ]
     return sorted(table, key=lambda r: (-r["derived_share"], r["outlet"]))
+
+
+def origins_text(row: dict[str, object]) -> str:
+    """A row's shares by origin as reports print them: ``AFP 41.2%, Herald 3.0%`` (``-`` for none)."""
+    return ", ".join(f"{origin} {share:.1%}" for origin, share in row["by_origin"].items()) or "-"

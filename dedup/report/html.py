@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dedup.model import Comparison, Side
+from dedup.outlets import origins_text
 from dedup.output import OutputError, write_text
 from dedup.sources import Article
 
@@ -116,7 +117,7 @@ def comparison_page(comparison: Comparison, a: Article, b: Article) -> str:
 def _outlet_section(outlets: Sequence[dict], chart: bytes | None) -> str:
     rows = "".join(
         f"<tr><td>{html.escape(str(r['outlet']))}</td><td>{r['articles']:,}</td><td>{r['derived_share']:.1%}</td>"
-        f"<td>{html.escape(', '.join(f'{o} {s:.1%}' for o, s in r['by_origin'].items()) or '-')}</td>"
+        f"<td>{html.escape(origins_text(r))}</td>"
         f"<td>{r['uncredited_articles']:,}</td></tr>"
         for r in outlets
     )

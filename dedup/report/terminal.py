@@ -12,6 +12,7 @@ from rich.text import Text
 
 from dedup.attribution import derivation_graph
 from dedup.model import Comparison, Side
+from dedup.outlets import origins_text
 from dedup.sources import Article
 
 if TYPE_CHECKING:
@@ -247,9 +248,8 @@ def render_outlets(table: list[dict[str, object]], console: Console, limit: int 
     shown.add_column("from (share of the outlet's text)", overflow="fold")
     shown.add_column("uncredited", justify="right", no_wrap=True)
     for row in table[:limit]:
-        origins = ", ".join(f"{origin} {share:.1%}" for origin, share in row["by_origin"].items())
         shown.add_row(
-            Text(str(row["outlet"])), f"{row['articles']:,}", f"{row['derived_share']:.1%}", Text(origins or "-"),
+            Text(str(row["outlet"])), f"{row['articles']:,}", f"{row['derived_share']:.1%}", Text(origins_text(row)),
             f"{row['uncredited_articles']:,}",
         )  # fmt: skip
     console.print(shown)
