@@ -9,6 +9,7 @@ Then the map goes on with a new pool. At most ``2 * jobs`` tasks are out at once
 
 from __future__ import annotations
 
+import signal
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -40,9 +41,19 @@ class Crashes(Generic[T, R]):
     failed: Callable[[T], R]
 
 
+def _ignore_interrupts() -> None:
+    """In a worker: Ctrl-C, which the terminal sends to the whole process group, is the parent's to handle
+    (it stops the map and says so once); a worker taking it would print a traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _workers(jobs: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(jobs, initializer=_ignore_interrupts)
+
+
 def _alone(function: Callable[[T], R], task: T) -> R:
     """``function(task)`` in a process of its own; :class:`BrokenProcessPool` if that process dies."""
-    with ProcessPoolExecutor(1) as pool:
+    with _workers(1) as pool:
         return pool.submit(function, task).result()
 
 
@@ -64,7 +75,7 @@ def _pooled(
     function: Callable[[T], R], tasks: list[T], jobs: int, crashes: Crashes[T, R] | None
 ) -> Iterator[R]:
     """``function`` over ``tasks`` in a pool of ``jobs`` processes, results in order."""
-    pool = ProcessPoolExecutor(jobs)
+    pool = _workers(jobs)
     out: deque[tuple[T, Future]] = deque()
     pending = iter(tasks)
     try:
@@ -86,7 +97,7 @@ def _pooled(
                 for task, _ in out:
                     yield _isolated(function, task, crashes)
                 out.clear()
-                pool = ProcessPoolExecutor(jobs)
+                pool = _workers(jobs)
                 continue
             out.popleft()
             yield result
