@@ -1,8 +1,8 @@
 """Accuracy at scale: ``dedup scan`` over all PAN 2013 documents of a split, pairs NOT given.
 
-Every reported passage is turned into PAN detections (``regions``), oriented suspicious -> source, and
-scored with the PAN measures against all cases of the split; per obfuscation type, candidate recall is the
-share of case pairs the scan verified (proposed by LSH, a shared block or neighbouring chunks) and "pairs
+Every reuse case of the records ``dedup scan --jsonl`` writes becomes a PAN detection, oriented
+suspicious -> source, and is scored with the PAN measures against all cases of the split; per obfuscation
+type, candidate recall is the share of case pairs the scan verified (proposed by LSH, a shared block or neighbouring chunks) and "pairs
 found" the share it reported. Results go to ``benchmarks/results/scan_pan_<split>.json``.
 
     .venv/bin/python benchmarks/bench_scan_pan.py ../shared/data/pan13/train
@@ -19,30 +19,26 @@ from pathlib import Path
 
 from dedup.bench.pan import read_annotations, subset_names
 from dedup.bench.pan_measures import Annotation, score
-from dedup.bench.regions import regions
 from dedup.corpus.local import scan
 from dedup.settings import Settings, load_settings
 
 RESULTS = Path(__file__).parent / "results"
 
 
-def _detections(result, settings: Settings) -> tuple[list[Annotation], set[tuple[str, str]]]:
-    lengths = {a.id: len(a.text) for a in result.articles}
+def _detections(result) -> tuple[list[Annotation], set[tuple[str, str]]]:
+    """PAN detections from the reuse cases of the records ``dedup scan --jsonl`` writes, oriented
+    suspicious -> source."""
     detections, pairs = [], set()
-    for comparison in result.pairs:
-        a, b = Path(comparison.a.id).name, Path(comparison.b.id).name
-        passages = comparison.passages
+    for record in map(json.loads, map(json.dumps, result.pair_records())):
+        a, b = Path(record["a"]["id"]).name, Path(record["b"]["id"]).name
+        spans = [(c["a_start"], c["a_end"], c["b_start"], c["b_end"]) for c in record["cases"]]
         if a.startswith("source") and b.startswith("suspicious"):
             a, b = b, a
-            passages = [type(p)(p.b_start, p.b_end, p.a_start, p.a_end, p.kind, p.score) for p in passages]
-            source_id = comparison.a.id
-        else:
-            source_id = comparison.b.id
+            spans = [(b0, b1, a0, a1) for a0, a1, b0, b1 in spans]
         if not (a.startswith("suspicious") and b.startswith("source")):
             continue  # two suspicious or two source documents: not a PAN pair
         pairs.add((a, b))
-        for a0, a1, b0, b1 in regions(passages, settings, lengths[source_id]):
-            detections.append(Annotation(a, b, a0, a1 - a0, b0, b1 - b0))
+        detections += [Annotation(a, b, a0, a1 - a0, b0, b1 - b0) for a0, a1, b0, b1 in spans]
     return detections, pairs
 
 
@@ -56,7 +52,7 @@ def main() -> None:
     started = time.perf_counter()
     result = scan(args.split, settings=settings)
     seconds = time.perf_counter() - started
-    detections, reported_pairs = _detections(result, settings)
+    detections, reported_pairs = _detections(result)
     names = [Path(a.id).name for a in result.articles]
     candidates = {frozenset((names[i], names[j])) for i, j in result.candidate_pairs.tolist()}
     rows, all_cases = {}, []

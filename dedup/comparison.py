@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from dedup.align.cases import cases
 from dedup.align.passages import align
 from dedup.align.prepare import PreparedText, prepare
 from dedup.align.rewrite import RewriteModel
@@ -73,21 +75,24 @@ def comparison_of(
     with_ids: bool = False,
     credits: tuple[Sequence[Credit], Sequence[Credit]] | None = None,
 ) -> Comparison:
-    """The comparison of ``a`` and ``b`` given their shared ``passages``: fractions, verdicts, credits and
-    the likely direction of derivation (see :mod:`dedup.attribution`)."""
+    """The comparison of ``a`` and ``b`` given their shared ``passages``: reuse cases
+    (:mod:`dedup.align.cases`), fractions (of text inside a passage or a case), verdicts, credits and the
+    likely direction of derivation (see :mod:`dedup.attribution`)."""
     credits_a, credits_b = (
         (tuple(c) for c in credits) if credits else (find_credits(a.text), find_credits(b.text))
     )
-    side_a = _side(a, [(p.a_start, p.a_end) for p in passages], settings, with_ids, credits_a)
-    side_b = _side(b, [(p.b_start, p.b_end) for p in passages], settings, with_ids, credits_b)
-    comparison = Comparison(side_a, side_b, tuple(passages))
+    found = cases(passages, len(b.text), settings)
+    shared = (*passages, *found)
+    side_a = _side(a, [(x.a_start, x.a_end) for x in shared], settings, with_ids, credits_a)
+    side_b = _side(b, [(x.b_start, x.b_end) for x in shared], settings, with_ids, credits_b)
+    comparison = Comparison(side_a, side_b, tuple(passages), None, found)
     if not passages:
         return comparison
     likely = direction(
         comparison, credits_a, credits_b, text_date(a.text, a.date), text_date(b.text, b.date),
         wholly=settings.wholly_derived,
     )  # fmt: skip
-    return Comparison(side_a, side_b, tuple(passages), likely)
+    return replace(comparison, direction=likely)
 
 
 class Comparer:

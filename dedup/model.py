@@ -5,9 +5,21 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-__all__ = ["Passage", "Side", "Comparison", "Credit", "Direction", "Kind", "Verdict", "CharSpan"]
+__all__ = [
+    "Passage",
+    "Case",
+    "Side",
+    "Comparison",
+    "Credit",
+    "Direction",
+    "Kind",
+    "CaseKind",
+    "Verdict",
+    "CharSpan",
+]
 
 Kind = Literal["verbatim", "rewrite"]
+CaseKind = Literal["verbatim", "rewrite", "summary"]
 Verdict = Literal["wholly derived", "partially derived", "not derived"]
 CharSpan = tuple[int, int, int, int]  # a_start, a_end, b_start, b_end: character offsets into two texts
 
@@ -35,6 +47,36 @@ class Passage:
         return cls(
             int(data["a_start"]), int(data["a_end"]), int(data["b_start"]), int(data["b_end"]),
             data["kind"], float(data["score"]),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One reused block: ``a_text[a_start:a_end]`` was taken from (or gave) ``b_text[b_start:b_end]``.
+
+    A case joins the comparison's ``passages`` numbered in ``passages`` with the text between them that
+    both sides hold unmatched (changed words, a rewritten clause): see :mod:`dedup.align.cases`. ``kind``
+    is ``verbatim`` when all its passages are, ``summary`` when one side condenses the other as a whole
+    (that side's span is then the whole article), else ``rewrite``.
+    """
+
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+    kind: CaseKind
+    passages: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["passages"] = list(self.passages)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Case:
+        return cls(
+            int(data["a_start"]), int(data["a_end"]), int(data["b_start"]), int(data["b_end"]),
+            data["kind"], tuple(int(i) for i in data["passages"]),
         )  # fmt: skip
 
 
@@ -102,6 +144,14 @@ class Comparison:
     b: Side
     passages: tuple[Passage, ...]
     direction: Direction | None = None
+    cases: tuple[Case, ...] = ()
+
+    def shared_spans(self, side: Literal["a", "b"]) -> list[tuple[int, int]]:
+        """The character spans of one side inside a passage or a case: what its derived fraction counts."""
+        items = (*self.passages, *self.cases)
+        if side == "a":
+            return [(x.a_start, x.a_end) for x in items]
+        return [(x.b_start, x.b_end) for x in items]
 
     def to_dict(self) -> dict[str, object]:
         """The ``--json`` object: fields may be added, never renamed."""
@@ -109,6 +159,7 @@ class Comparison:
             "a": self.a.to_dict(),
             "b": self.b.to_dict(),
             "passages": [p.to_dict() for p in self.passages],
+            "cases": [c.to_dict() for c in self.cases],
             "direction": self.direction.to_dict() if self.direction else None,
         }
 
@@ -121,4 +172,5 @@ class Comparison:
             Side.from_dict(data["b"]),
             tuple(Passage.from_dict(p) for p in data["passages"]),
             Direction(direction["source"], tuple(direction["reasons"])) if direction else None,
+            tuple(Case.from_dict(c) for c in data.get("cases", ())),
         )

@@ -45,8 +45,8 @@ def outlet_table(result: ScanResult) -> list[dict[str, object]]:
     for pair in result.pairs:
         way = pair.direction.source if pair.direction else "unknown"
         for side, other, spans, is_source in (
-            (pair.a, pair.b, [(p.a_start, p.a_end) for p in pair.passages], way == "a"),
-            (pair.b, pair.a, [(p.b_start, p.b_end) for p in pair.passages], way == "b"),
+            (pair.a, pair.b, pair.shared_spans("a"), way == "a"),
+            (pair.b, pair.a, pair.shared_spans("b"), way == "b"),
         ):
             if is_source or side.id not in articles:
                 continue

@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 CONFIG_NAME = "dedup.toml"
-STAGES = ("prepare", "align", "regions", "signatures", "candidates", "boilerplate", "verdict")
+STAGES = ("prepare", "align", "cases", "signatures", "candidates", "boilerplate", "verdict")
 
 
 def setting(default: int | float, *, low: int | float, high: int | float, stage: str, doc: str) -> Any:
@@ -71,18 +71,28 @@ class Settings:
         doc="a rewrite passage needs this many tokens on each side."
     )  # fmt: skip
     region_gap_chars: int = setting(
-        500, low=0, high=100_000, stage="regions",
-        doc="passages (of any kind) closer than this many characters on both sides form one region where a "
-        "single span per reuse is wanted (PAN detections)."
+        500, low=0, high=100_000, stage="cases",
+        doc="passages (of any kind) closer than this many characters on both sides may form one reuse case."
+    )  # fmt: skip
+    case_slack_chars: int = setting(
+        100, low=0, high=100_000, stage="cases",
+        doc="a case may leave this many characters of either side unmatched between its passages, whatever "
+        "the other side leaves (a few changed words, a glued clause)."
+    )  # fmt: skip
+    case_balance: float = setting(
+        0.2, low=0.0, high=1.0, stage="cases",
+        doc="beyond the slack, a case's unmatched characters on one side must be at least this share of the "
+        "other side's: text only one side holds (an outlet's own sentence) splits the case there."
     )  # fmt: skip
     summary_ratio: float = setting(
-        2.0, low=1.0, high=1000.0, stage="regions",
-        doc="passages adjacent in ``a`` but spread over ``b`` form one region when its ``b`` side is at least "
-        "this many times longer than its ``a`` side (``a`` summarises ``b``)."
+        2.0, low=1.0, high=1000.0, stage="cases",
+        doc="passages adjacent in one article but spread over the other form a summary case when its spread "
+        "side is at least this many times longer than its compact side; the summarised side is then the "
+        "whole article."
     )  # fmt: skip
     min_region_chars: int = setting(
-        150, low=0, high=100_000, stage="regions",
-        doc="regions shorter than this on either side are dropped from the region view."
+        150, low=0, high=100_000, stage="cases",
+        doc="cases shorter than this on either side are not reported as cases (their passages still are)."
     )  # fmt: skip
     num_perm: int = setting(
         32, low=4, high=1024, stage="signatures",

@@ -8,9 +8,8 @@ from hypothesis import strategies as st
 from dedup.align.passages import align
 from dedup.align.prepare import ngram_hashes, prepare
 from dedup.align.runs import cluster, exact_runs
-from dedup.bench.regions import regions
 from dedup.comparison import compare, derived_fraction, verdict, visible
-from dedup.model import Comparison, Passage
+from dedup.model import Comparison
 from dedup.settings import Settings
 from dedup.sources import Article
 from dedup.text import normalize, split_sentences, tokenize
@@ -79,25 +78,6 @@ def test_derived_fraction_counts_visible_characters_and_verdict_uses_the_cut_off
     assert verdict(0.9, s) == "wholly derived"
     assert verdict(0.2, s) == "partially derived"
     assert verdict(0.01, s) == "not derived"
-
-
-def test_regions_join_passages_of_any_kind_that_are_close_on_both_sides():
-    passages = [Passage(0, 10, 0, 10, "verbatim", 1.0), Passage(12, 20, 11, 30, "rewrite", 0.5)]
-    assert regions(passages, Settings(region_gap_chars=5, min_region_chars=0)) == [(0, 20, 0, 30)]
-    assert len(regions(passages, Settings(region_gap_chars=0, min_region_chars=0))) == 2
-
-
-def test_a_summary_becomes_one_region_over_its_spread_source():
-    # three adjacent summary sentences, each condensing a part of a long source
-    passages = [
-        Passage(0, 100, 0, 200, "rewrite", 0.6),
-        Passage(101, 200, 2000, 2300, "rewrite", 0.6),
-        Passage(201, 300, 4500, 4800, "rewrite", 0.6),
-    ]
-    assert regions(passages, Settings(region_gap_chars=50)) == [(0, 300, 0, 4800)]
-    # the same passages, spread as widely in a, stay apart
-    apart = [Passage(p.b_start, p.b_end, p.b_start, p.b_end, p.kind, p.score) for p in passages]
-    assert len(regions(apart, Settings(region_gap_chars=50))) == 3
 
 
 # --- headlines and datelines --------------------------------------------------------------------------
@@ -208,11 +188,6 @@ def test_a_text_compared_with_itself_is_wholly_derived(text):
     comparison = compare(_article(text), _article(text))
     if len(prepare(text).tokens) >= Settings().min_verbatim_tokens:
         assert comparison.a.derived_fraction > 0.9
-
-
-def test_regions_shorter_than_the_minimum_are_dropped():
-    passages = [Passage(0, 100, 0, 100, "verbatim", 1.0), Passage(1000, 1400, 1000, 1400, "verbatim", 1.0)]
-    assert regions(passages, Settings(min_region_chars=150)) == [(1000, 1400, 1000, 1400)]
 
 
 def test_short_pieces_join_the_next_sentence():

@@ -10,9 +10,9 @@ from dedup.align.passages import align as align_pair
 from dedup.align.prepare import prepare
 from dedup.bench import sweep as sweep_module
 from dedup.bench.labelled import LabelledData, load, load_pairs, split
-from dedup.bench.regions import regions
 from dedup.bench.sweep import GRIDS, Point, choose, run, with_value
 from dedup.cli import app
+from dedup.comparison import comparison_of
 from dedup.errors import DedupError, SettingsError
 from dedup.settings import Settings, load_settings
 from tests.conftest import SHARED_DATA
@@ -151,8 +151,8 @@ def test_sweep_scores_are_those_of_the_aligner_run_with_each_value(tmp_path):
     for pair, outcomes in zip(data.pairs, swept, strict=True):
         for settings, (_, found) in zip(grid, outcomes, strict=True):
             a, b = prepare(pair.a.text, settings=settings), prepare(pair.b.text, settings=settings)
-            passages = align_pair(a, b, settings)
-            assert found == tuple(regions(passages, settings, len(pair.b.text)))
+            cases = comparison_of(pair.a, pair.b, align_pair(a, b, settings), settings).cases
+            assert found == tuple((c.a_start, c.a_end, c.b_start, c.b_end) for c in cases)
 
 
 def test_sweep_on_span_truth_finds_excerpts_and_reports_both_parts(tmp_path):

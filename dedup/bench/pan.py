@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from dedup.align.passages import align
 from dedup.bench.pan_measures import Annotation, Scores, score
-from dedup.bench.regions import regions
 from dedup.comparison import Comparer
 from dedup.errors import DedupError
 from dedup.settings import Settings
@@ -88,10 +86,11 @@ class _Aligner:
         self.comparer = Comparer(settings)
 
     def __call__(self, pair: Pair) -> tuple[Pair, list[tuple[int, int, int, int]]]:
-        suspicious = self.comparer.prepared(read_article(self.corpus / "susp" / pair[0]))
-        source = self.comparer.prepared(read_article(self.corpus / "src" / pair[1]))
-        passages = align(suspicious, source, self.settings)
-        return pair, regions(passages, self.settings, len(source.text))
+        """The pair's reuse cases as ``dedup compare SUSPICIOUS SOURCE --json`` prints them."""
+        suspicious = read_article(self.corpus / "susp" / pair[0])
+        source = read_article(self.corpus / "src" / pair[1])
+        printed = self.comparer(suspicious, source).to_dict()["cases"]
+        return pair, [(c["a_start"], c["a_end"], c["b_start"], c["b_end"]) for c in printed]
 
 
 _worker: _Aligner | None = None

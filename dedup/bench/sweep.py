@@ -31,12 +31,11 @@ from dedup.align.passages import align, sentence_similarities
 from dedup.bench.labelled import LabelledData, LabelledPair, split
 from dedup.bench.pan_measures import Annotation, score
 from dedup.bench.paraphrase import f1_score, precision_recall
-from dedup.bench.regions import regions
 from dedup.candidates.lsh import band_keys, candidate_pairs, lsh_parameters
 from dedup.candidates.signatures import windows_of
-from dedup.comparison import Comparer, derived_fraction
+from dedup.comparison import Comparer, comparison_of
 from dedup.errors import SettingsError
-from dedup.model import CharSpan
+from dedup.model import Case, CharSpan
 from dedup.parallel import Progress, chunks, map_chunks
 from dedup.settings import CONSTRAINTS, Settings, stage_fields
 from dedup.sources import Article
@@ -204,11 +203,15 @@ def _span_point(value: float, pairs: Sequence[LabelledPair], found: Sequence[Seq
 _comparer: Comparer | None = None
 
 
+def _span(case: Case) -> CharSpan:
+    return case.a_start, case.a_end, case.b_start, case.b_end
+
+
 def _align_chunk(
     task: tuple[Sequence[tuple[Article, Article]], tuple[Settings, ...]],
 ) -> list[list[tuple[float, tuple[CharSpan, ...]]]]:
-    """For each pair and each settings: the pair's derived fraction and its regions (one similarity
-    computation per pair; one alignment per distinct alignment settings)."""
+    """For each pair and each settings: the pair's derived fraction and its reuse cases, as the product
+    reports them (one similarity computation per pair; one alignment per distinct alignment settings)."""
     global _comparer
     pairs, grid = task
     if _comparer is None or _comparer.settings != grid[0]:
@@ -217,19 +220,15 @@ def _align_chunk(
     for a, b in pairs:
         prepared_a, prepared_b = _comparer.prepared(a), _comparer.prepared(b)
         cosines = sentence_similarities(prepared_a, prepared_b)
-        aligned: dict[tuple, tuple[list, float]] = {}
+        aligned: dict[tuple, list] = {}
         per_settings = []
         for settings in grid:
             key = tuple(getattr(settings, name) for name in _ALIGNMENT_FIELDS)
             if key not in aligned:
-                passages = align(prepared_a, prepared_b, settings, cosines=cosines)
-                fraction = max(
-                    derived_fraction(a.text, [(p.a_start, p.a_end) for p in passages]),
-                    derived_fraction(b.text, [(p.b_start, p.b_end) for p in passages]),
-                )
-                aligned[key] = passages, fraction
-            passages, fraction = aligned[key]
-            per_settings.append((fraction, tuple(regions(passages, settings, len(b.text)))))
+                aligned[key] = align(prepared_a, prepared_b, settings, cosines=cosines)
+            comparison = comparison_of(a, b, aligned[key], settings, credits=((), ()))
+            fraction = max(comparison.a.derived_fraction, comparison.b.derived_fraction)
+            per_settings.append((fraction, tuple(_span(c) for c in comparison.cases)))
         results.append(per_settings)
     return results
 

@@ -25,7 +25,7 @@ __all__ = [
     "render_comparison", "render_pan", "render_msrp", "render_scan", "render_sweep", "render_outlets", "most_derived",
 ]  # fmt: skip
 
-_KIND_STYLE = {"verbatim": "bold green", "rewrite": "bold yellow"}
+_KIND_STYLE = {"verbatim": "bold green", "rewrite": "bold yellow", "summary": "bold magenta"}
 
 
 def _excerpt(text: str, start: int, end: int, limit: int) -> str:
@@ -41,7 +41,8 @@ def _side_line(label: str, side: Side) -> Text:
 
 
 def render_comparison(comparison: Comparison, a: Article, b: Article, console: Console) -> None:
-    """Print both articles' shared passages side by side, then the derived fractions and verdicts."""
+    """Print both articles' shared passages side by side, then the reuse cases, derived fractions and
+    verdicts."""
     table = Table(title=f"{len(comparison.passages)} shared passage(s)", show_lines=True, expand=True)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("kind", no_wrap=True)
@@ -56,7 +57,24 @@ def render_comparison(comparison: Comparison, a: Article, b: Article, console: C
             Text.assemble((f"[{p.a_start}:{p.a_end}] ", "dim"), _excerpt(a.text, p.a_start, p.a_end, 400)),
             Text.assemble((f"[{p.b_start}:{p.b_end}] ", "dim"), _excerpt(b.text, p.b_start, p.b_end, 400)),
         )
-    console.print(Group(table, _side_line("A", comparison.a), _side_line("B", comparison.b)))
+    console.print(
+        Group(table, *_case_lines(comparison), _side_line("A", comparison.a), _side_line("B", comparison.b))
+    )
+
+
+def _case_lines(comparison: Comparison) -> list[Text]:
+    lines = [Text(f"{len(comparison.cases)} reuse case(s)", "bold")]
+    for c in comparison.cases:
+        numbers = ", ".join(str(i + 1) for i in c.passages)
+        lines.append(
+            Text.assemble(
+                "  ",
+                (c.kind, _KIND_STYLE[c.kind]),
+                f"  A [{c.a_start}:{c.a_end}]  B [{c.b_start}:{c.b_end}]",
+                (f"  passages {numbers}", "dim"),
+            )  # fmt: skip
+        )
+    return lines
 
 
 def render_pan(report: PanReport, console: Console) -> None:

@@ -1,0 +1,110 @@
+"""Reuse cases: passages joined into one span per reused block (dedup.align.cases)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.align.cases import cases
+from dedup.comparison import comparison_of
+from dedup.model import Passage
+from dedup.settings import Settings
+from dedup.sources import Article
+
+NO_FLOOR = Settings(min_region_chars=0)
+
+
+def _spans(found):
+    return [(c.a_start, c.a_end, c.b_start, c.b_end) for c in found]
+
+
+def test_passages_with_holes_of_the_same_size_on_both_sides_are_one_case():
+    # a rewritten sentence the aligner missed sits between two shared ones, on both sides
+    passages = [Passage(0, 200, 0, 210, "verbatim", 1.0), Passage(380, 600, 400, 640, "rewrite", 0.6)]
+    (case,) = cases(passages, 1000, NO_FLOOR)
+    assert (case.a_start, case.a_end, case.b_start, case.b_end) == (0, 600, 0, 640)
+    assert case.kind == "rewrite" and case.passages == (0, 1)
+
+
+def test_text_only_one_side_holds_splits_the_case():
+    # an outlet's own 300-character paragraph between two passages that follow each other in the wire
+    passages = [Passage(0, 200, 0, 200, "verbatim", 1.0), Passage(500, 700, 205, 405, "verbatim", 1.0)]
+    assert _spans(cases(passages, 1000, NO_FLOOR)) == [(0, 200, 0, 200), (500, 700, 205, 405)]
+    assert [c.kind for c in cases(passages, 1000, NO_FLOOR)] == ["verbatim", "verbatim"]
+    # a few changed words on one side stay within the slack
+    close = [Passage(0, 200, 0, 200, "verbatim", 1.0), Passage(260, 460, 205, 405, "verbatim", 1.0)]
+    assert _spans(cases(close, 1000, NO_FLOOR)) == [(0, 460, 0, 405)]
+
+
+def test_passages_far_apart_stay_apart():
+    passages = [Passage(0, 200, 0, 200, "verbatim", 1.0), Passage(1000, 1200, 1000, 1200, "verbatim", 1.0)]
+    assert len(cases(passages, 2000, Settings(region_gap_chars=500, min_region_chars=0))) == 2
+
+
+def test_a_summary_is_one_case_over_the_whole_source():
+    # three adjacent summary sentences, each condensing a part of a long source
+    passages = [
+        Passage(0, 100, 0, 200, "rewrite", 0.6),
+        Passage(101, 200, 2000, 2300, "rewrite", 0.6),
+        Passage(201, 300, 4500, 4800, "rewrite", 0.6),
+    ]
+    (case,) = cases(passages, 5000, Settings(region_gap_chars=50))
+    assert (case.a_start, case.a_end, case.b_start, case.b_end, case.kind) == (0, 300, 0, 5000, "summary")
+    # the same passages, spread as widely in a, stay apart
+    apart = [Passage(p.b_start, p.b_end, p.b_start, p.b_end, p.kind, p.score) for p in passages]
+    assert len(cases(apart, 5000, Settings(region_gap_chars=50, min_region_chars=0))) == 3
+
+
+def test_cases_shorter_than_the_minimum_are_left_out_but_their_passages_count():
+    passages = [Passage(0, 100, 0, 100, "verbatim", 1.0), Passage(1000, 1400, 1000, 1400, "verbatim", 1.0)]
+    assert _spans(cases(passages, 2000, Settings(min_region_chars=150))) == [(1000, 1400, 1000, 1400)]
+    text = "x" * 2000
+    comparison = comparison_of(Article("a", "a", text), Article("b", "b", text), passages, Settings())
+    assert comparison.a.derived_fraction == 0.25  # 100 + 400 of 2000 characters
+
+
+def test_the_derived_fraction_counts_the_holes_a_case_fills():
+    passages = [Passage(0, 200, 0, 200, "verbatim", 1.0), Passage(300, 500, 300, 500, "rewrite", 0.6)]
+    text = "y" * 1000
+    comparison = comparison_of(Article("a", "a", text), Article("b", "b", text), passages, Settings())
+    assert len(comparison.cases) == 1
+    assert comparison.a.derived_fraction == 0.5  # 0-500, hole included
+
+
+def test_seed_cases_leave_each_outlets_own_paragraphs_out(seeds, seed_comparison):
+    a, b = seeds
+    assert len(seed_comparison.passages) == 3
+    for case in seed_comparison.cases:
+        assert "Cloud Shield was described" not in a.text[case.a_start : case.a_end]
+        assert "Huawei" not in b.text[case.b_start : case.b_end]
+        assert "Griezmann" not in b.text[case.b_start : case.b_end]
+    livestream = a.text.index("In the case of a livestreaming video")
+    assert any(c.a_start <= livestream < c.a_end for c in seed_comparison.cases)
+
+
+_passage = st.tuples(
+    st.integers(0, 3000), st.integers(1, 400), st.integers(0, 3000), st.integers(1, 400), st.booleans()
+).map(lambda t: Passage(t[0], t[0] + t[1], t[2], t[2] + t[3], "verbatim" if t[4] else "rewrite", 0.5))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(_passage, max_size=12).map(lambda ps: sorted(ps, key=lambda p: (p.a_start, p.b_start))),
+    st.integers(0, 300),
+)
+def test_cases_hold_their_passages_and_stay_inside_both_texts(passages, floor):
+    b_length = 3400
+    found = cases(passages, b_length, Settings(min_region_chars=floor))
+    members = [i for case in found for i in case.passages]
+    assert len(members) == len(set(members))  # a passage belongs to at most one case
+    for case in found:
+        assert 0 <= case.a_start < case.a_end and 0 <= case.b_start < case.b_end <= b_length
+        assert case.a_end - case.a_start >= floor and case.b_end - case.b_start >= floor
+        for i in case.passages:
+            p = passages[i]
+            assert case.a_start <= p.a_start and p.a_end <= case.a_end
+            assert case.b_start <= p.b_start and p.b_end <= case.b_end
+        kinds = {passages[i].kind for i in case.passages}
+        if case.kind == "verbatim":
+            assert kinds == {"verbatim"}
+    assert [(c.a_start, c.b_start) for c in found] == sorted((c.a_start, c.b_start) for c in found)
