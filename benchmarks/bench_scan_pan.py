@@ -17,7 +17,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from dedup.bench.pan import read_annotations, subset_names
+from dedup.bench.pan import read_annotations, reuse_span, subset_names
 from dedup.bench.pan_measures import Annotation, score
 from dedup.corpus.local import scan
 from dedup.settings import Settings, load_settings
@@ -31,7 +31,7 @@ def _detections(result) -> tuple[list[Annotation], set[tuple[str, str]]]:
     detections, pairs = [], set()
     for record in map(json.loads, map(json.dumps, result.pair_records())):
         a, b = Path(record["a"]["id"]).name, Path(record["b"]["id"]).name
-        spans = [(c["a_start"], c["a_end"], c["b_start"], c["b_end"]) for c in record["cases"]]
+        spans = [reuse_span(case) for case in record["cases"] if case["kind"] != "template"]
         if a.startswith("source") and b.startswith("suspicious"):
             a, b = b, a
             spans = [(b0, b1, a0, a1) for a0, a1, b0, b1 in spans]

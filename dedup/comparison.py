@@ -19,7 +19,7 @@ from dedup.align.similarity import (
 )
 from dedup.attribution import credits as find_credits
 from dedup.attribution import direction, text_date
-from dedup.model import Comparison, Credit, Passage, Side, Verdict
+from dedup.model import Comparison, Credit, Passage, Side, Verdict, reused
 from dedup.settings import Settings
 from dedup.sources import Article, read_article
 from dedup.text import ASCII_SPACE
@@ -81,8 +81,8 @@ def comparison_of(
     credits_a, credits_b = (
         (tuple(c) for c in credits) if credits else (find_credits(a.text), find_credits(b.text))
     )
-    found = cases(passages, len(b.text), settings)
-    shared = (*passages, *found)
+    found = cases(passages, a.text, b.text, settings)
+    shared = reused(passages, found)
     side_a = _side(a, [(x.a_start, x.a_end) for x in shared], settings, with_ids, credits_a)
     side_b = _side(b, [(x.b_start, x.b_end) for x in shared], settings, with_ids, credits_b)
     comparison = Comparison(side_a, side_b, tuple(passages), None, found)

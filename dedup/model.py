@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -19,7 +20,7 @@ __all__ = [
 ]
 
 Kind = Literal["verbatim", "rewrite"]
-CaseKind = Literal["verbatim", "rewrite", "summary"]
+CaseKind = Literal["verbatim", "rewrite", "summary", "template"]
 Verdict = Literal["wholly derived", "partially derived", "not derived"]
 CharSpan = tuple[int, int, int, int]  # a_start, a_end, b_start, b_end: character offsets into two texts
 
@@ -57,7 +58,8 @@ class Case:
     A case joins the comparison's ``passages`` numbered in ``passages`` with the text between them that
     both sides hold unmatched (changed words, a rewritten clause): see :mod:`dedup.align.cases`. ``kind``
     is ``verbatim`` when all its passages are, ``summary`` when one side condenses the other as a whole
-    (that side's span is then the whole article), else ``rewrite``.
+    (that side's span is then the whole article), ``template`` when it is one form with other figures (not
+    reuse: no derived fraction counts it), else ``rewrite``.
     """
 
     a_start: int
@@ -105,6 +107,15 @@ class Direction:
         return {"source": self.source, "reasons": list(self.reasons)}
 
 
+def reused(passages: Sequence[Passage], cases: Sequence[Case]) -> tuple[Passage | Case, ...]:
+    """The cases and passages that count as reuse: all but template cases and their passages."""
+    templated = {i for case in cases if case.kind == "template" for i in case.passages}
+    return (
+        *(p for i, p in enumerate(passages) if i not in templated),
+        *(c for c in cases if c.kind != "template"),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Side:
     """One article of a comparison: where it came from, its size and how much of it is shared."""
@@ -147,8 +158,9 @@ class Comparison:
     cases: tuple[Case, ...] = ()
 
     def shared_spans(self, side: Literal["a", "b"]) -> list[tuple[int, int]]:
-        """The character spans of one side inside a passage or a case: what its derived fraction counts."""
-        items = (*self.passages, *self.cases)
+        """The character spans of one side inside a passage or a case, templates left out: what its derived
+        fraction counts."""
+        items = reused(self.passages, self.cases)
         if side == "a":
             return [(x.a_start, x.a_end) for x in items]
         return [(x.b_start, x.b_end) for x in items]

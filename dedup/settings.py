@@ -90,6 +90,21 @@ class Settings:
         "side is at least this many times longer than its compact side; the summarised side is then the "
         "whole article."
     )  # fmt: skip
+    summary_coverage: float = setting(
+        0.5, low=0.0, high=1.0, stage="cases",
+        doc="a summary case needs its passages to cover at least this share of its compact side: a summary "
+        "is made of condensed sentences, not of a phrase or two shared by chance."
+    )  # fmt: skip
+    template_min_numbers: int = setting(
+        3, low=1, high=10_000, stage="cases",
+        doc="a case with at least this many numbers on each side can be a template (see "
+        "``template_shared_numbers``)."
+    )  # fmt: skip
+    template_shared_numbers: float = setting(
+        0.5, low=0.0, high=1.0, stage="cases",
+        doc="a case whose numbers are shared below this share (of the side with fewer) is a ``template``: one "
+        "form with other figures (earnings tables, market reports), not reuse of news content."
+    )  # fmt: skip
     min_region_chars: int = setting(
         150, low=0, high=100_000, stage="cases",
         doc="cases shorter than this on either side are not reported as cases (their passages still are)."

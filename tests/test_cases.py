@@ -5,13 +5,18 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.align.cases import cases
+from dedup.align.cases import cases, is_template
 from dedup.comparison import comparison_of
 from dedup.model import Passage
 from dedup.settings import Settings
 from dedup.sources import Article
 
 NO_FLOOR = Settings(min_region_chars=0)
+
+
+def _cases(passages, b_length, settings):
+    """The cases of passages between two texts without numbers (``b`` of ``b_length`` characters)."""
+    return cases(passages, "x" * 10_000, "x" * b_length, settings)
 
 
 def _spans(found):
@@ -21,7 +26,7 @@ def _spans(found):
 def test_passages_with_holes_of_the_same_size_on_both_sides_are_one_case():
     # a rewritten sentence the aligner missed sits between two shared ones, on both sides
     passages = [Passage(0, 200, 0, 210, "verbatim", 1.0), Passage(380, 600, 400, 640, "rewrite", 0.6)]
-    (case,) = cases(passages, 1000, NO_FLOOR)
+    (case,) = _cases(passages, 1000, NO_FLOOR)
     assert (case.a_start, case.a_end, case.b_start, case.b_end) == (0, 600, 0, 640)
     assert case.kind == "rewrite" and case.passages == (0, 1)
 
@@ -29,16 +34,16 @@ def test_passages_with_holes_of_the_same_size_on_both_sides_are_one_case():
 def test_text_only_one_side_holds_splits_the_case():
     # an outlet's own 300-character paragraph between two passages that follow each other in the wire
     passages = [Passage(0, 200, 0, 200, "verbatim", 1.0), Passage(500, 700, 205, 405, "verbatim", 1.0)]
-    assert _spans(cases(passages, 1000, NO_FLOOR)) == [(0, 200, 0, 200), (500, 700, 205, 405)]
-    assert [c.kind for c in cases(passages, 1000, NO_FLOOR)] == ["verbatim", "verbatim"]
+    assert _spans(_cases(passages, 1000, NO_FLOOR)) == [(0, 200, 0, 200), (500, 700, 205, 405)]
+    assert [c.kind for c in _cases(passages, 1000, NO_FLOOR)] == ["verbatim", "verbatim"]
     # a few changed words on one side stay within the slack
     close = [Passage(0, 200, 0, 200, "verbatim", 1.0), Passage(260, 460, 205, 405, "verbatim", 1.0)]
-    assert _spans(cases(close, 1000, NO_FLOOR)) == [(0, 460, 0, 405)]
+    assert _spans(_cases(close, 1000, NO_FLOOR)) == [(0, 460, 0, 405)]
 
 
 def test_passages_far_apart_stay_apart():
     passages = [Passage(0, 200, 0, 200, "verbatim", 1.0), Passage(1000, 1200, 1000, 1200, "verbatim", 1.0)]
-    assert len(cases(passages, 2000, Settings(region_gap_chars=500, min_region_chars=0))) == 2
+    assert len(_cases(passages, 2000, Settings(region_gap_chars=500, min_region_chars=0))) == 2
 
 
 def test_a_summary_is_one_case_over_the_whole_source():
@@ -48,16 +53,16 @@ def test_a_summary_is_one_case_over_the_whole_source():
         Passage(101, 200, 2000, 2300, "rewrite", 0.6),
         Passage(201, 300, 4500, 4800, "rewrite", 0.6),
     ]
-    (case,) = cases(passages, 5000, Settings(region_gap_chars=50))
+    (case,) = _cases(passages, 5000, Settings(region_gap_chars=50))
     assert (case.a_start, case.a_end, case.b_start, case.b_end, case.kind) == (0, 300, 0, 5000, "summary")
     # the same passages, spread as widely in a, stay apart
     apart = [Passage(p.b_start, p.b_end, p.b_start, p.b_end, p.kind, p.score) for p in passages]
-    assert len(cases(apart, 5000, Settings(region_gap_chars=50, min_region_chars=0))) == 3
+    assert len(_cases(apart, 5000, Settings(region_gap_chars=50, min_region_chars=0))) == 3
 
 
 def test_cases_shorter_than_the_minimum_are_left_out_but_their_passages_count():
     passages = [Passage(0, 100, 0, 100, "verbatim", 1.0), Passage(1000, 1400, 1000, 1400, "verbatim", 1.0)]
-    assert _spans(cases(passages, 2000, Settings(min_region_chars=150))) == [(1000, 1400, 1000, 1400)]
+    assert _spans(_cases(passages, 2000, Settings(min_region_chars=150))) == [(1000, 1400, 1000, 1400)]
     text = "x" * 2000
     comparison = comparison_of(Article("a", "a", text), Article("b", "b", text), passages, Settings())
     assert comparison.a.derived_fraction == 0.25  # 100 + 400 of 2000 characters
@@ -82,6 +87,25 @@ def test_seed_cases_leave_each_outlets_own_paragraphs_out(seeds, seed_comparison
     assert any(c.a_start <= livestream < c.a_end for c in seed_comparison.cases)
 
 
+EARNINGS = (
+    "Shr {} cts vs {} cts. Net {} mln vs {} mln. Revs {} mln vs {} mln. Nine mths shr {} dlrs vs {} dlrs. "
+    "Note: the company said results of the prior year were restated for discontinued operations."
+)
+
+
+def test_one_form_with_other_figures_is_a_template_and_not_derived():
+    a_text = EARNINGS.format(12, 10, "1.2", "1.1", 45, 40, "1.10", "0.95")
+    b_text = EARNINGS.format(31, 28, "8.4", "7.9", 120, 112, "2.05", "1.88")
+    assert is_template(a_text, b_text, Settings())
+    assert not is_template(a_text, a_text, Settings())  # the same report re-sent shares its figures
+    assert not is_template("No figures at all here.", "None here either.", Settings())
+    passages = [Passage(0, len(a_text), 0, len(b_text), "rewrite", 0.7)]
+    comparison = comparison_of(Article("a", "a", a_text), Article("b", "b", b_text), passages, Settings())
+    assert [c.kind for c in comparison.cases] == ["template"]
+    assert comparison.a.derived_fraction == comparison.b.derived_fraction == 0.0
+    assert comparison.a.verdict == "not derived"
+
+
 _passage = st.tuples(
     st.integers(0, 3000), st.integers(1, 400), st.integers(0, 3000), st.integers(1, 400), st.booleans()
 ).map(lambda t: Passage(t[0], t[0] + t[1], t[2], t[2] + t[3], "verbatim" if t[4] else "rewrite", 0.5))
@@ -94,7 +118,7 @@ _passage = st.tuples(
 )
 def test_cases_hold_their_passages_and_stay_inside_both_texts(passages, floor):
     b_length = 3400
-    found = cases(passages, b_length, Settings(min_region_chars=floor))
+    found = _cases(passages, b_length, Settings(min_region_chars=floor))
     members = [i for case in found for i in case.passages]
     assert len(members) == len(set(members))  # a passage belongs to at most one case
     for case in found:

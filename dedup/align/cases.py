@@ -9,46 +9,56 @@ with holes (a sentence too changed to match, a reordered clause). A case fills s
   the holes on the two sides could be each other's rewrite. Otherwise one side holds text the other lacks
   (an outlet's own paragraph between two borrowed ones), and the candidate splits at its widest gap on
   that side, each part judged again.
-- **Summary.** Passages adjacent (within ``region_gap_chars``) in ``a`` whose partners spread over at
-  least ``summary_ratio`` times as many characters of ``b`` condense ``b``: one ``summary`` case whose
-  ``b`` side is the whole of ``b``, as a summary condenses its source as a whole (the member passages show
-  the sentences it drew on). Only ``a`` is read as the summary (``compare ARTICLE SOURCE``): tried both
-  ways, two separate blocks of ``a`` copied from neighbouring paragraphs of ``b`` read as ``b``
-  summarising ``a``, and whole articles were claimed for them.
+- **Summary.** Passages adjacent (within ``region_gap_chars``) in ``a``, covering ``summary_coverage`` of
+  their span there, whose partners spread over at least ``summary_ratio`` times as many characters of
+  ``b`` condense ``b``: one ``summary`` case whose ``b`` side is the whole of ``b``, as a summary condenses
+  its source as a whole (the member passages show the sentences it drew on). Only ``a`` is read as the
+  summary (``compare ARTICLE SOURCE``): tried both ways, two separate blocks of ``a`` copied from
+  neighbouring paragraphs of ``b`` read as ``b`` summarising ``a``, and whole articles were claimed.
 
-Cases shorter than ``min_region_chars`` on either side are left out: their passages are still reported,
-but a phrase two texts share by chance is not a reused block. Every case's passages are listed, and a
-passage belongs to at most one case.
+A case is a ``template`` when both sides hold at least ``template_min_numbers`` numbers and fewer than
+``template_shared_numbers`` of them (of the side with fewer) are the other side's: the same form with other
+figures (an earnings table, a money-market report, a dividend notice), which news wires send by the
+thousand and which is not reuse of news content. The share is set a priori (most figures differ), not fitted.
+
+Other cases shorter than ``min_region_chars`` on either side are left out: their passages are still
+reported, but a phrase two texts share by chance is not a reused block. Templates are kept whatever their
+length, so that a reader sees why the pair shares text and no derived fraction counts it. Every case's
+passages are listed, and a passage belongs to at most one case.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 
 from dedup.align.runs import cluster, extent, split_at_gaps
 from dedup.model import Case, CaseKind, Passage
 from dedup.settings import Settings
 
-__all__ = ["cases"]
+__all__ = ["cases", "is_template"]
 
 # (a_start, a_end, b_start, b_end, index of the passage): the runs helpers read the first four
 _Member = tuple[int, int, int, int, int]
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
-def cases(passages: Sequence[Passage], b_length: int, settings: Settings) -> tuple[Case, ...]:
-    """The reuse cases of a comparison's ``passages`` (``b`` has ``b_length`` characters), ordered by
-    their start in ``a``."""
+def cases(passages: Sequence[Passage], a_text: str, b_text: str, settings: Settings) -> tuple[Case, ...]:
+    """The reuse cases of the ``passages`` shared by ``a_text`` and ``b_text``, ordered by their start in
+    ``a``."""
     members = [(p.a_start, p.a_end, p.b_start, p.b_end, i) for i, p in enumerate(passages)]
     summaries, members = _summaries(members, settings)
-    result = [_case(group, True, passages, b_length) for group in summaries]
-    result += [_case(group, False, passages, b_length) for group in _in_step(members, settings)]
-    shortest = settings.min_region_chars
-    return tuple(
-        sorted(
-            (c for c in result if c.a_end - c.a_start >= shortest and c.b_end - c.b_start >= shortest),
-            key=lambda c: (c.a_start, c.b_start),
-        )
-    )
+    result = [_case(group, True, passages, len(b_text)) for group in summaries]
+    result += [_case(group, False, passages, len(b_text)) for group in _in_step(members, settings)]
+    shortest, kept = settings.min_region_chars, []
+    for case in result:
+        if is_template(a_text[case.a_start : case.a_end], b_text[case.b_start : case.b_end], settings):
+            kept.append(replace(case, kind="template"))
+        elif case.a_end - case.a_start >= shortest and case.b_end - case.b_start >= shortest:
+            kept.append(case)
+    return tuple(sorted(kept, key=lambda c: (c.a_start, c.b_start)))
 
 
 def _summaries(members: list[_Member], settings: Settings) -> tuple[list[list[_Member]], list[_Member]]:
@@ -56,7 +66,12 @@ def _summaries(members: list[_Member], settings: Settings) -> tuple[list[list[_M
     groups, rest = [], []
     for group in split_at_gaps(members, 0, settings.region_gap_chars) if members else []:
         a_start, a_end, b_start, b_end = extent(group)
-        if len(group) > 1 and b_end - b_start >= settings.summary_ratio * (a_end - a_start):
+        covered = a_end - a_start - _unmatched(group, 0)
+        if (
+            len(group) > 1
+            and b_end - b_start >= settings.summary_ratio * (a_end - a_start)
+            and covered >= settings.summary_coverage * (a_end - a_start)
+        ):
             groups.append(group)
         else:
             rest.extend(group)
@@ -106,6 +121,19 @@ def _split_at_widest_gap(group: Sequence[_Member], side: int) -> tuple[list[_Mem
             widest, at = gap, position
         reach = max(reach, member[side + 1])
     return ordered[:at], ordered[at:]
+
+
+def is_template(a_text: str, b_text: str, settings: Settings) -> bool:
+    """Whether two spans are one form with other figures (module docstring)."""
+    a_numbers, b_numbers = _numbers(a_text), _numbers(b_text)
+    fewer = min(a_numbers.total(), b_numbers.total())
+    if fewer < settings.template_min_numbers:
+        return False
+    return (a_numbers & b_numbers).total() < settings.template_shared_numbers * fewer
+
+
+def _numbers(text: str) -> Counter[str]:
+    return Counter(match.group().replace(",", "") for match in _NUMBER.finditer(text))
 
 
 def _case(group: Sequence[_Member], summary: bool, passages: Sequence[Passage], b_length: int) -> Case:

@@ -21,7 +21,15 @@ from dedup.errors import DedupError
 from dedup.settings import Settings
 from dedup.sources import read_article
 
-__all__ = ["PanReport", "run", "read_pairs", "read_annotations", "detection_xml", "subset_names"]
+__all__ = [
+    "PanReport",
+    "run",
+    "read_pairs",
+    "read_annotations",
+    "detection_xml",
+    "reuse_span",
+    "subset_names",
+]
 
 Pair = tuple[str, str]
 
@@ -73,6 +81,11 @@ def detection_xml(suspicious: str, source: str, spans: Sequence[tuple[int, int, 
     return f"<document reference={quoteattr(suspicious)}>\n{features}</document>\n"
 
 
+def reuse_span(case: dict) -> tuple[int, int, int, int]:
+    """A printed case's ``(a_start, a_end, b_start, b_end)``."""
+    return case["a_start"], case["a_end"], case["b_start"], case["b_end"]
+
+
 def subset_names(corpus: Path) -> list[str]:
     """The obfuscation-type folders of a corpus (those holding a ``pairs`` file), in order."""
     return sorted(p.parent.name for p in corpus.glob("*/pairs"))
@@ -86,11 +99,12 @@ class _Aligner:
         self.comparer = Comparer(settings)
 
     def __call__(self, pair: Pair) -> tuple[Pair, list[tuple[int, int, int, int]]]:
-        """The pair's reuse cases as ``dedup compare SUSPICIOUS SOURCE --json`` prints them."""
+        """The pair's reuse cases as ``dedup compare SUSPICIOUS SOURCE --json`` prints them (templates, which
+        the product says are not reuse, left out)."""
         suspicious = read_article(self.corpus / "susp" / pair[0])
         source = read_article(self.corpus / "src" / pair[1])
         printed = self.comparer(suspicious, source).to_dict()["cases"]
-        return pair, [(c["a_start"], c["a_end"], c["b_start"], c["b_end"]) for c in printed]
+        return pair, [reuse_span(case) for case in printed if case["kind"] != "template"]
 
 
 _worker: _Aligner | None = None
