@@ -6,8 +6,10 @@ Reuters is converted to JSON Lines first (:mod:`dedup.bench.news`); BBC's text f
 are. Per corpus: pairs of identical stories (same body, case and spacing aside) and how many of them the
 scan reports (all should be); pairs reported; how many of those are *templated* (bodies that differ but are
 identical once every number is masked: market reports in one wording with other figures); wall time and
-peak RSS of the scan. What is scored is the ``--jsonl`` the product writes. Also writes a seeded sample of
-reported Reuters pairs for judging by hand (``benchmarks/results/reuters_sample.jsonl``), and
+peak RSS of the scan; how the product says each pair shares text (``sharing``: reuse, template, minor),
+and, for the hand-judged sample of Reuters pairs (``benchmarks/results/reuters_sample_judged.jsonl``), the
+judgements against that tier. What is scored is the ``--jsonl`` the product writes. Also writes a seeded
+sample of reported Reuters pairs for judging by hand (``benchmarks/results/reuters_sample.jsonl``), and
 ``benchmarks/results/news_scan.json``.
 """
 
@@ -68,8 +70,21 @@ def scan_corpus(name: str, source: Path, texts: dict[str, str], out: Path) -> tu
         "identical_pairs": len(identical), "identical_found": len(identical & reported),
         "identical_missed": missed[:20], "identical_missed_in_boilerplate": sum(set(p) <= boilerplate for p in missed),
         "pairs_reported": len(reported), "templated_reported": len(templated),
+        "pairs_by_sharing": summary["pairs_by_sharing"],
         "clusters": len(summary["clusters"]), "seconds": round(wall, 1), "peak_rss_mb": round(peak),
     }, records  # fmt: skip
+
+
+def judged_by_sharing(records: list, judged_file: Path, prefix: str) -> dict[str, dict[str, int]]:
+    """Hand judgements of a sample of pairs (``a``, ``b``, ``judgement``) counted by the ``sharing`` this
+    run's records give them (``absent`` when the pair is no longer reported)."""
+    sharing = {frozenset((r["a"]["id"], r["b"]["id"])): r["sharing"] for r in records}
+    table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for line in judged_file.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        tier = sharing.get(frozenset((f"{prefix}#{item['a']}", f"{prefix}#{item['b']}")), "absent")
+        table[tier][item["judgement"]] += 1
+    return {tier: dict(counts) for tier, counts in sorted(table.items())}
 
 
 def _sample(
@@ -106,21 +121,28 @@ def main() -> None:
     row, reported = scan_corpus("reuters", reuters, texts, args.out)
     rows.append(row)
     sample = _sample(reported, texts, titles, args.sample, seed=21578)
+    judged = judged_by_sharing(reported, RESULTS / "reuters_sample_judged.jsonl", str(reuters))
     bbc = args.data / "bbc" / "bbc"
     bbc_texts = {a.id: a.text for path in sorted(bbc.rglob("*.txt")) for a in iter_articles(path)}
     rows.append(scan_corpus("bbc", bbc, bbc_texts, args.out)[0])
     print(
-        "| corpus | articles | identical pairs found | pairs reported | templated | clusters | s | peak RSS MB |"
+        "| corpus | articles | identical pairs found | pairs reported | reuse / template / minor | "
+        "templated (masked equal) | clusters | s | peak RSS MB |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
+        tiers = " / ".join(f"{r['pairs_by_sharing'][k]:,}" for k in ("reuse", "template", "minor"))
         print(
             f"| {r['corpus']} | {r['articles']:,} | {r['identical_found']} / {r['identical_pairs']} | "
-            f"{r['pairs_reported']:,} | {r['templated_reported']:,} | {r['clusters']:,} | {r['seconds']} | {r['peak_rss_mb']} |"
+            f"{r['pairs_reported']:,} | {tiers} | {r['templated_reported']:,} | {r['clusters']:,} | "
+            f"{r['seconds']} | {r['peak_rss_mb']} |"
         )
+    print("\nHand-judged Reuters sample by the sharing the product gives each pair:")
+    for tier, counts in judged.items():
+        print(f"  {tier}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "news_scan.json").write_text(
-        json.dumps({"date": date.today().isoformat(), "runs": rows}, indent=1)
+        json.dumps({"date": date.today().isoformat(), "runs": rows, "judged_by_sharing": judged}, indent=1)
     )
     with open(RESULTS / "reuters_sample.jsonl", "w", encoding="utf-8") as handle:
         for item in sample:

@@ -213,9 +213,12 @@ def derivation_graph(pairs: Sequence[Comparison]) -> dict[str, list[dict[str, ob
     - ``articles``: per article its text and photo credits and, per partner, its derived fraction and role;
     - ``uncredited``: articles that reuse text from an article crediting a wire (or sharing a common wire
       text with it) without crediting that wire themselves: what churnalism studies look for.
+
+    Only pairs that share a reuse case count (:attr:`Comparison.sharing`): templates and minor passages are
+    not derivation.
     """
     edges, articles, uncredited = [], {}, []
-    for pair in pairs:
+    for pair in (p for p in pairs if p.sharing == "reuse"):
         a, b, way = pair.a, pair.b, pair.direction.source if pair.direction else "unknown"
         reasons = list(pair.direction.reasons) if pair.direction else []
         if way in ("a", "b"):

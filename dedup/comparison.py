@@ -74,14 +74,15 @@ def comparison_of(
     *,
     with_ids: bool = False,
     credits: tuple[Sequence[Credit], Sequence[Credit]] | None = None,
+    summaries: bool = True,
 ) -> Comparison:
     """The comparison of ``a`` and ``b`` given their shared ``passages``: reuse cases
-    (:mod:`dedup.align.cases`), fractions (of text inside a passage or a case), verdicts, credits and the
+    (:mod:`dedup.align.cases`; ``summaries``: whether ``a`` may summarise ``b``), fractions (of text inside a passage or a case), verdicts, credits and the
     likely direction of derivation (see :mod:`dedup.attribution`)."""
     credits_a, credits_b = (
         (tuple(c) for c in credits) if credits else (find_credits(a.text), find_credits(b.text))
     )
-    found = cases(passages, a.text, b.text, settings)
+    found = cases(passages, a.text, b.text, settings, summaries=summaries)
     shared = reused(passages, found)
     side_a = _side(a, [(x.a_start, x.a_end) for x in shared], settings, with_ids, credits_a)
     side_b = _side(b, [(x.b_start, x.b_end) for x in shared], settings, with_ids, credits_b)
@@ -121,11 +122,13 @@ class Comparer:
             self._cache.popitem(last=False)
         return prepared
 
-    def __call__(self, a: Article, b: Article) -> Comparison:
+    def __call__(self, a: Article, b: Article, *, summaries: bool = True) -> Comparison:
+        """``a`` compared with ``b``; ``summaries``: whether ``a`` may be read as a summary of ``b``."""
         prepared_a, prepared_b = self.prepared(a), self.prepared(b)
         return _compare_prepared(
-            a, b, prepared_a, prepared_b, self.settings, with_ids=True, rewrite_model=self.rewrite_model
-        )
+            a, b, prepared_a, prepared_b, self.settings, with_ids=True, rewrite_model=self.rewrite_model,
+            summaries=summaries,
+        )  # fmt: skip
 
 
 def _compare_prepared(
@@ -136,10 +139,11 @@ def _compare_prepared(
     settings: Settings,
     with_ids: bool,
     rewrite_model: RewriteModel | None = None,
+    summaries: bool = True,
 ) -> Comparison:
     passages = align(prepared_a, prepared_b, settings, rewrite_model=rewrite_model)
     credits = (prepared_a.credits, prepared_b.credits)
-    return comparison_of(a, b, passages, settings, with_ids=with_ids, credits=credits)
+    return comparison_of(a, b, passages, settings, with_ids=with_ids, credits=credits, summaries=summaries)
 
 
 def compare(

@@ -22,6 +22,7 @@ __all__ = [
 Kind = Literal["verbatim", "rewrite"]
 CaseKind = Literal["verbatim", "rewrite", "summary", "template"]
 Verdict = Literal["wholly derived", "partially derived", "not derived"]
+Sharing = Literal["reuse", "template", "minor"]
 CharSpan = tuple[int, int, int, int]  # a_start, a_end, b_start, b_end: character offsets into two texts
 
 
@@ -157,6 +158,14 @@ class Comparison:
     direction: Direction | None = None
     cases: tuple[Case, ...] = ()
 
+    @property
+    def sharing(self) -> Sharing:
+        """How the pair shares text: ``reuse`` (a case that is not a template), ``template`` (template cases
+        only: one form, other figures) or ``minor`` (passages too short to be a case: a phrase, a quote)."""
+        if any(c.kind != "template" for c in self.cases):
+            return "reuse"
+        return "template" if self.cases else "minor"
+
     def shared_spans(self, side: Literal["a", "b"]) -> list[tuple[int, int]]:
         """The character spans of one side inside a passage or a case, templates left out: what its derived
         fraction counts."""
@@ -172,6 +181,7 @@ class Comparison:
             "b": self.b.to_dict(),
             "passages": [p.to_dict() for p in self.passages],
             "cases": [c.to_dict() for c in self.cases],
+            "sharing": self.sharing,
             "direction": self.direction.to_dict() if self.direction else None,
         }
 

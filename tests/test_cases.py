@@ -132,3 +132,32 @@ def test_cases_hold_their_passages_and_stay_inside_both_texts(passages, floor):
         if case.kind == "verbatim":
             assert kinds == {"verbatim"}
     assert [(c.a_start, c.b_start) for c in found] == sorted((c.a_start, c.b_start) for c in found)
+
+
+def test_only_pairs_sharing_a_reuse_case_join_clusters_and_the_derivation_graph():
+    from dedup.attribution import derivation_graph
+    from dedup.corpus.result import union_find_clusters
+
+    first = EARNINGS.format(12, 10, "1.2", "1.1", 45, 40, "1.10", "0.95")
+    second = EARNINGS.format(31, 28, "8.4", "7.9", 120, 112, "2.05", "1.88")
+    story = "The minister said on Monday that the talks would resume next week in Geneva. " * 4
+    articles = {
+        "q1": Article("q1", "q1", first),
+        "q2": Article("q2", "q2", second),
+        "s1": Article("s1", "s1", story),
+        "s2": Article("s2", "s2", story),
+        "p1": Article("p1", "p1", story[:80] + "x" * 400),
+        "p2": Article("p2", "p2", "y" * 400 + story[:80]),
+    }
+
+    def pair(a, b, *spans):
+        passages = [Passage(*span, "verbatim", 1.0) for span in spans]
+        return comparison_of(articles[a], articles[b], passages, Settings(), with_ids=True)
+
+    template = pair("q1", "q2", (0, len(first), 0, len(second)))
+    reuse = pair("s1", "s2", (0, len(story), 0, len(story)))
+    minor = pair("p1", "p2", (0, 80, 400, 480))
+    assert [c.sharing for c in (template, reuse, minor)] == ["template", "reuse", "minor"]
+    assert [c.members for c in union_find_clusters([template, reuse, minor], articles)] == [("s1", "s2")]
+    edges = derivation_graph([template, reuse, minor])["edges"]
+    assert [sorted(e.get("common") or [e["source"], e["derived"]]) for e in edges] == [["s1", "s2"]]

@@ -156,6 +156,7 @@ def test_the_readmes_compare_json_example_is_what_compare_prints(monkeypatch):
         assert {key: printed[side][key] for key in example[side]} == example[side]
     assert printed["passages"] == example["passages"]
     assert printed["cases"] == example["cases"]
+    assert printed["sharing"] == example["sharing"]
 
 
 def test_the_rewrite_threshold_option_says_what_the_readme_says():

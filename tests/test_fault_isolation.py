@@ -67,10 +67,10 @@ def test_a_failing_pair_is_reported_and_the_other_pairs_are_byte_identical(tmp_p
     broken = {str(folder / "wire1.txt"), str(folder / "copy1.txt")}
     aligned = Comparer.__call__
 
-    def failing_on_one_pair(self, a, b):
+    def failing_on_one_pair(self, a, b, **options):
         if {a.id, b.id} == broken:
             raise ValueError("alignment broke")
-        return aligned(self, a, b)
+        return aligned(self, a, b, **options)
 
     monkeypatch.setattr(Comparer, "__call__", failing_on_one_pair)
     result = scan(folder, jobs=1)
@@ -263,10 +263,10 @@ def test_a_worker_process_that_dies_on_one_file_or_pair_costs_that_file_or_pair_
     broken = {str(folder / "wire2.txt"), str(folder / "copy2.txt")}
     aligned = Comparer.__call__
 
-    def dying_on_one_pair(self, a, b):
+    def dying_on_one_pair(self, a, b, **options):
         if {a.id, b.id} == broken:
             os._exit(1)
-        return aligned(self, a, b)
+        return aligned(self, a, b, **options)
 
     monkeypatch.setattr(Comparer, "__call__", dying_on_one_pair)
     result = scan(folder, jobs=2)

@@ -13,8 +13,10 @@ with holes (a sentence too changed to match, a reordered clause). A case fills s
   their span there, whose partners spread over at least ``summary_ratio`` times as many characters of
   ``b`` condense ``b``: one ``summary`` case whose ``b`` side is the whole of ``b``, as a summary condenses
   its source as a whole (the member passages show the sentences it drew on). Only ``a`` is read as the
-  summary (``compare ARTICLE SOURCE``): tried both ways, two separate blocks of ``a`` copied from
-  neighbouring paragraphs of ``b`` read as ``b`` summarising ``a``, and whole articles were claimed.
+  summary (``compare ARTICLE SOURCE``, ``query``: the new article), and not in a corpus scan, whose pairs
+  have no such order: tried both ways, two separate blocks of one article copied from neighbouring
+  paragraphs of the other read as a summary, and whole articles were claimed (PAN 2013 test scan: precision
+  on unobfuscated copies 0.86 instead of 0.95).
 
 A case is a ``template`` when both sides hold at least ``template_min_numbers`` numbers and fewer than
 ``template_shared_numbers`` of them (of the side with fewer) are the other side's: the same form with other
@@ -45,12 +47,15 @@ _Member = tuple[int, int, int, int, int]
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
-def cases(passages: Sequence[Passage], a_text: str, b_text: str, settings: Settings) -> tuple[Case, ...]:
+def cases(
+    passages: Sequence[Passage], a_text: str, b_text: str, settings: Settings, *, summaries: bool = True
+) -> tuple[Case, ...]:
     """The reuse cases of the ``passages`` shared by ``a_text`` and ``b_text``, ordered by their start in
-    ``a``."""
+    ``a``. ``summaries``: whether ``a`` may be read as a summary of ``b`` (only when ``a`` is known to be
+    the later article: see the module docstring)."""
     members = [(p.a_start, p.a_end, p.b_start, p.b_end, i) for i, p in enumerate(passages)]
-    summaries, members = _summaries(members, settings)
-    result = [_case(group, True, passages, len(b_text)) for group in summaries]
+    summaries_found, members = _summaries(members, settings) if summaries else ([], members)
+    result = [_case(group, True, passages, len(b_text)) for group in summaries_found]
     result += [_case(group, False, passages, len(b_text)) for group in _in_step(members, settings)]
     shortest, kept = settings.min_region_chars, []
     for case in result:

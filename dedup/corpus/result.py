@@ -71,6 +71,7 @@ class ScanResult:
             "candidate_pairs": self.candidates,
             "neighbours_searched": self.neighbours,
             "derived_pairs": len(self.pairs),
+            "pairs_by_sharing": self.pairs_by_sharing(),
             "clusters": [c.to_dict() for c in self.clusters],
             "derivation": derivation_graph(self.pairs),
             "boilerplate": {k: [list(s) for s in v] for k, v in sorted(self.boilerplate.items())},
@@ -78,6 +79,13 @@ class ScanResult:
             "failed_pairs": [f.to_dict() for f in self.failed_pairs],
             "settings": self.settings,
         }
+
+    def pairs_by_sharing(self) -> dict[str, int]:
+        """How many pairs share text as reuse, as templates only, or as minor passages only."""
+        counts = {"reuse": 0, "template": 0, "minor": 0}
+        for comparison in self.pairs:
+            counts[comparison.sharing] += 1
+        return counts
 
     def pair_records(self) -> Iterator[dict[str, object]]:
         """One ``dedup compare --json`` object per derived pair, with ``a.id`` and ``b.id``."""
@@ -95,6 +103,7 @@ def root_of(parent: dict, x):
 
 
 def union_find_clusters(pairs: list[Comparison], articles: dict[str, Article]) -> list[Cluster]:
+    """Articles joined by pairs that share a reuse case (not templates, not minor passages alone)."""
     parent: dict[str, str] = {}
 
     def root(x: str) -> str:
@@ -105,6 +114,8 @@ def union_find_clusters(pairs: list[Comparison], articles: dict[str, Article]) -
     sources: set[str] = set()
     common: set[str] = set()
     for comparison in pairs:
+        if comparison.sharing != "reuse":
+            continue
         a, b = comparison.a.id, comparison.b.id
         parent[root(a)] = root(b)
         degree[a] = degree.get(a, 0) + 1

@@ -60,7 +60,8 @@ def _align_pairs(
     results: list[Comparison | FailedPair] = []
     for i, j in pairs:
         try:
-            results.append(_comparer(articles[i], articles[j]))
+            # a scan's pairs have no order that says which article is later: no summaries (cases.py)
+            results.append(_comparer(articles[i], articles[j], summaries=False))
         except Exception as error:  # one pair's failure is that pair's, never the whole scan's
             results.append(FailedPair(articles[i].id, articles[j].id, unexpected(error)))
     return results
@@ -113,7 +114,7 @@ def _without_boilerplate(
         comparison.a.credits,
         comparison.b.credits,
     )  # found already; the passages changed, not the text
-    return comparison_of(a, b, kept, settings, with_ids=True, credits=credits)
+    return comparison_of(a, b, kept, settings, with_ids=True, credits=credits, summaries=False)
 
 
 def sign_tasks(files: Sequence[Path], settings: Settings, max_bytes: int, workers: int) -> list[tuple]:

@@ -203,9 +203,11 @@ def _render_top_pairs(result: ScanResult, console: Console, limit: int) -> None:
 
 def render_scan(result: ScanResult, console: Console, limit: int = 10) -> None:
     """Summary of a scan: most derived articles, clusters, boilerplate, skipped files and failed pairs."""
+    sharing = result.pairs_by_sharing()
     console.print(
         f"[bold]{len(result.articles):,}[/] articles, {result.candidates:,} candidate pairs, "
-        f"[bold]{len(result.pairs):,}[/] derived pairs, {len(result.clusters):,} clusters"
+        f"[bold]{len(result.pairs):,}[/] derived pairs ({sharing['reuse']:,} reuse, {sharing['template']:,} "
+        f"templates, {sharing['minor']:,} minor), {len(result.clusters):,} clusters"
     )
     if not result.neighbours and result.settings.get("neighbours"):
         console.print(
