@@ -116,3 +116,13 @@ def test_scan_html_writes_an_index_and_one_page_per_pair(tmp_path):
     assert 'href="pair-00000.html"' in index and "common text outside the corpus" in index
     page = (out / "pair-00000.html").read_text(encoding="utf-8")
     assert page.count("<mark") >= 2 and str(SEED_A.name) in page and "default-src 'none'" in page
+
+
+def test_the_page_lists_the_reuse_cases_and_the_passages_they_join(seeds, seed_comparison):
+    page = comparison_page(seed_comparison, *seeds)
+    (case,) = seed_comparison.cases
+    assert "1 reuse case(s)" in page
+    assert (
+        f"rewrite: A {case.a_start:,}–{case.a_end:,}, B {case.b_start:,}–{case.b_end:,} (passages 2, 3)"
+        in page
+    )

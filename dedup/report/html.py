@@ -83,6 +83,16 @@ def _side_meta(label: str, side: Side) -> str:
     )
 
 
+def _cases_list(comparison: Comparison) -> str:
+    """The reuse cases: one line each, with the passages (numbered from 1, as in the terminal) they join."""
+    items = "".join(
+        f"<li>{html.escape(c.kind)}: A {c.a_start:,}–{c.a_end:,}, B {c.b_start:,}–{c.b_end:,} "
+        f"(passages {', '.join(str(i + 1) for i in c.passages)})</li>"
+        for c in comparison.cases
+    )
+    return f'<p class="muted">{len(comparison.cases)} reuse case(s)</p><ul class="cases">{items}</ul>'
+
+
 def comparison_page(comparison: Comparison, a: Article, b: Article) -> str:
     """One self-contained HTML page for a compared pair."""
     spans_a, spans_b = [], []
@@ -105,7 +115,7 @@ def comparison_page(comparison: Comparison, a: Article, b: Article) -> str:
         f'<div class="meta">{_side_meta("A", comparison.a)}{_side_meta("B", comparison.b)}</div>'
         f'<p class="legend"><span><mark class="verbatim">verbatim</mark></span>'
         f'<span><mark class="rewrite">rewrite</mark></span>'
-        f'<span class="muted">{html.escape(direction_text)}</span></p></header>'
+        f'<span class="muted">{html.escape(direction_text)}</span></p>{_cases_list(comparison)}</header>'
     )
     body = (
         f'{header}<main><article id="text-a">{_marked(a.text, spans_a)}</article>'
