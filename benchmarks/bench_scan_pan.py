@@ -2,8 +2,8 @@
 
 Every reuse case of the records ``dedup scan --jsonl`` writes becomes a PAN detection, oriented
 suspicious -> source, and is scored with the PAN measures against all cases of the split; per obfuscation
-type, candidate recall is the share of case pairs the scan verified (proposed by LSH, a shared block or neighbouring chunks) and "pairs
-found" the share it reported. Results go to ``benchmarks/results/scan_pan_<split>.json``.
+type, candidate recall is the share of case pairs the scan verified (proposed by LSH, a shared block or
+neighbouring chunks) and "pairs found" the share it reported. Results go to ``benchmarks/results/scan_pan_<split>.json``.
 
     .venv/bin/python benchmarks/bench_scan_pan.py ../shared/data/pan13/train
 """
@@ -17,7 +17,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from dedup.bench.pan import read_annotations, reuse_span, subset_names
+from dedup.bench.pan import read_annotations, reuse_spans, subset_names
 from dedup.bench.pan_measures import Annotation, score
 from dedup.corpus.local import scan
 from dedup.settings import Settings, load_settings
@@ -31,7 +31,7 @@ def _detections(result) -> tuple[list[Annotation], set[tuple[str, str]]]:
     detections, pairs = [], set()
     for record in map(json.loads, map(json.dumps, result.pair_records())):
         a, b = Path(record["a"]["id"]).name, Path(record["b"]["id"]).name
-        spans = [reuse_span(case) for case in record["cases"] if case["kind"] != "template"]
+        spans = reuse_spans(record["cases"])
         if a.startswith("source") and b.startswith("suspicious"):
             a, b = b, a
             spans = [(b0, b1, a0, a1) for a0, a1, b0, b1 in spans]

@@ -19,7 +19,7 @@ from dedup.align.similarity import (
 )
 from dedup.attribution import credits as find_credits
 from dedup.attribution import direction, text_date
-from dedup.model import Comparison, Credit, Passage, Side, Verdict, reused
+from dedup.model import Comparison, Credit, Passage, Side, Verdict, shared_spans
 from dedup.settings import Settings
 from dedup.sources import Article, read_article
 from dedup.text import ASCII_SPACE
@@ -77,15 +77,15 @@ def comparison_of(
     summaries: bool = True,
 ) -> Comparison:
     """The comparison of ``a`` and ``b`` given their shared ``passages``: reuse cases
-    (:mod:`dedup.align.cases`; ``summaries``: whether ``a`` may summarise ``b``), fractions (of text inside a passage or a case), verdicts, credits and the
-    likely direction of derivation (see :mod:`dedup.attribution`)."""
+    (:mod:`dedup.align.cases`; ``summaries``: whether ``a`` may summarise ``b``), fractions (of text inside
+    a passage or a case), verdicts, credits and the likely direction of derivation (see
+    :mod:`dedup.attribution`)."""
     credits_a, credits_b = (
         (tuple(c) for c in credits) if credits else (find_credits(a.text), find_credits(b.text))
     )
     found = cases(passages, a.text, b.text, settings, summaries=summaries)
-    shared = reused(passages, found)
-    side_a = _side(a, [(x.a_start, x.a_end) for x in shared], settings, with_ids, credits_a)
-    side_b = _side(b, [(x.b_start, x.b_end) for x in shared], settings, with_ids, credits_b)
+    side_a = _side(a, shared_spans(passages, found, "a"), settings, with_ids, credits_a)
+    side_b = _side(b, shared_spans(passages, found, "b"), settings, with_ids, credits_b)
     comparison = Comparison(side_a, side_b, tuple(passages), None, found)
     if not passages:
         return comparison

@@ -16,7 +16,9 @@ __all__ = [
     "Kind",
     "CaseKind",
     "Verdict",
+    "Sharing",
     "CharSpan",
+    "shared_spans",
 ]
 
 Kind = Literal["verbatim", "rewrite"]
@@ -108,13 +110,19 @@ class Direction:
         return {"source": self.source, "reasons": list(self.reasons)}
 
 
-def reused(passages: Sequence[Passage], cases: Sequence[Case]) -> tuple[Passage | Case, ...]:
-    """The cases and passages that count as reuse: all but template cases and their passages."""
+def shared_spans(
+    passages: Sequence[Passage], cases: Sequence[Case], side: Literal["a", "b"]
+) -> list[tuple[int, int]]:
+    """The character spans of one side inside a passage or a case, template cases and their passages left
+    out: what that side's derived fraction counts."""
     templated = {i for case in cases if case.kind == "template" for i in case.passages}
-    return (
+    items = (
         *(p for i, p in enumerate(passages) if i not in templated),
         *(c for c in cases if c.kind != "template"),
     )
+    if side == "a":
+        return [(x.a_start, x.a_end) for x in items]
+    return [(x.b_start, x.b_end) for x in items]
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,12 +175,8 @@ class Comparison:
         return "template" if self.cases else "minor"
 
     def shared_spans(self, side: Literal["a", "b"]) -> list[tuple[int, int]]:
-        """The character spans of one side inside a passage or a case, templates left out: what its derived
-        fraction counts."""
-        items = reused(self.passages, self.cases)
-        if side == "a":
-            return [(x.a_start, x.a_end) for x in items]
-        return [(x.b_start, x.b_end) for x in items]
+        """One side's spans that its derived fraction counts (:func:`shared_spans`)."""
+        return shared_spans(self.passages, self.cases, side)
 
     def to_dict(self) -> dict[str, object]:
         """The ``--json`` object: fields may be added, never renamed."""

@@ -27,7 +27,7 @@ __all__ = [
     "read_pairs",
     "read_annotations",
     "detection_xml",
-    "reuse_span",
+    "reuse_spans",
     "subset_names",
 ]
 
@@ -81,9 +81,14 @@ def detection_xml(suspicious: str, source: str, spans: Sequence[tuple[int, int, 
     return f"<document reference={quoteattr(suspicious)}>\n{features}</document>\n"
 
 
-def reuse_span(case: dict) -> tuple[int, int, int, int]:
-    """A printed case's ``(a_start, a_end, b_start, b_end)``."""
-    return case["a_start"], case["a_end"], case["b_start"], case["b_end"]
+def reuse_spans(printed_cases: Sequence[dict]) -> list[tuple[int, int, int, int]]:
+    """``(a_start, a_end, b_start, b_end)`` of each printed case (``--json``, ``--jsonl``) that is reuse:
+    templates, which the product says are not, left out."""
+    return [
+        (case["a_start"], case["a_end"], case["b_start"], case["b_end"])
+        for case in printed_cases
+        if case["kind"] != "template"
+    ]
 
 
 def subset_names(corpus: Path) -> list[str]:
@@ -104,7 +109,7 @@ class _Aligner:
         suspicious = read_article(self.corpus / "susp" / pair[0])
         source = read_article(self.corpus / "src" / pair[1])
         printed = self.comparer(suspicious, source).to_dict()["cases"]
-        return pair, [reuse_span(case) for case in printed if case["kind"] != "template"]
+        return pair, reuse_spans(printed)
 
 
 _worker: _Aligner | None = None
