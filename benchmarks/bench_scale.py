@@ -86,7 +86,7 @@ def signatures(articles: list, settings: Settings) -> dict[str, float]:
 
 
 def accuracy(result, truth: list[dict]) -> dict[str, float]:
-    found = {frozenset((c.a.id, c.b.id)) for c in result.pairs}
+    found = {frozenset((c.a.id.rsplit("#", 1)[-1], c.b.id.rsplit("#", 1)[-1])) for c in result.pairs}
     expected = {frozenset((t["derived"], t["source"])) for t in truth}
     by_kind = {}
     for kind in sorted({t["kind"] for t in truth}):

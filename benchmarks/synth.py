@@ -9,6 +9,11 @@ numpy, so 100k articles take seconds. A share of articles are derived from an ea
 - ``rewritten``: every sentence's words shuffled and about 20 % replaced;
 - ``excerpted``: two to four consecutive sentences of the original inside a new article.
 
+With ``--stock-phrases N``, every new text also quotes ``--phrases-per-article`` phrases drawn from a pool of
+``N`` (stock phrases, lists of names: 12 to 30 words of the chain), each glued to one of its sentences. They are
+chance overlap, not derivation: unrelated articles share them, as news shares agency boilerplate and quotes, and
+the truth never lists them.
+
 Writes ``articles-NNN.jsonl`` shards (``id``, ``text``, ``date``) and ``truth.jsonl`` (one line per derived article:
 ``derived``, ``source``, ``kind``, and character spans ``derived_start/end``, ``source_start/end``), and the same
 truth as labelled pairs for ``dedup bench sweep`` in ``pairs.jsonl`` (README format: ``a``, ``b``, ``label``,
@@ -91,11 +96,37 @@ def _replace_words(sentence: str, share: float, rng: np.random.Generator, vocabu
     return " ".join(words) + "."
 
 
+def _stock_phrases(markov: Markov, rng: np.random.Generator, count: int) -> list[str]:
+    walks = markov.sample(rng, count, 30)
+    lengths = rng.integers(12, 31, size=count)
+    vocabulary = markov.vocabulary
+    return [
+        " ".join(w for w in vocabulary[walk[:length]] if w != ".")
+        for walk, length in zip(walks, lengths, strict=True)
+    ]
+
+
+def _quoting(sentences: list[str], phrases: list[str], rng: np.random.Generator) -> list[str]:
+    """``sentences`` with each of ``phrases`` glued to one of them as a clause."""
+    sentences = list(sentences)
+    for phrase in phrases:
+        at = int(rng.integers(len(sentences)))
+        sentences[at] = f"{sentences[at][:-1]}, {phrase}."
+    return sentences
+
+
 def generate(
-    markov: Markov, articles: int, seed: int, words: int = 700
+    markov: Markov,
+    articles: int,
+    seed: int,
+    words: int = 700,
+    stock_phrases: int = 0,
+    phrases_per_article: int = 0,
 ) -> Iterator[tuple[dict, dict | None]]:
-    """``(article, truth or None)`` for ``articles`` articles of about ``words`` words."""
+    """``(article, truth or None)`` for ``articles`` articles of about ``words`` words, each new text quoting
+    ``phrases_per_article`` of a pool of ``stock_phrases`` phrases."""
     rng = np.random.default_rng(seed)
+    pool = _stock_phrases(markov, rng, stock_phrases) if stock_phrases else []
     kinds = rng.choice(
         ["original", "republished", "edited", "rewritten", "excerpted"],
         size=articles, p=[0.6, 0.1, 0.1, 0.1, 0.1],
@@ -109,6 +140,9 @@ def generate(
         for offset, walk in enumerate(walks):
             number = first + offset
             own = markov.render(walk)
+            if pool and own:
+                picks = rng.integers(len(pool), size=phrases_per_article)
+                own = _quoting(own, [pool[k] for k in picks], rng)
             kind = kinds[number] if originals else "original"
             article_id = f"a{number:07d}"
             day = (start_day + timedelta(days=int(number * 3650 / max(articles, 1)))).isoformat()
@@ -191,6 +225,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2020)
     parser.add_argument("--source", type=Path, default=Path("../shared/data/pan13/train/src"))
     parser.add_argument("--shard", type=int, default=10_000, help="articles per JSONL shard")
+    parser.add_argument("--words", type=int, default=700, help="words per article, about")
+    parser.add_argument("--stock-phrases", type=int, default=0, help="pool of phrases shared by chance")
+    parser.add_argument("--phrases-per-article", type=int, default=3)
     args = parser.parse_args()
     if not args.source.is_dir() or not any(args.source.rglob("*.txt")):
         parser.error(f"{args.source}: no folder of .txt source texts there; give one with --source")
@@ -199,7 +236,11 @@ def main() -> None:
     shards: dict[int, list[str]] = {}
     truths, originals = [], []
     with open(args.out / "truth.jsonl", "w", encoding="utf-8") as truth_file:
-        for number, (record, truth) in enumerate(generate(markov, args.articles, args.seed)):
+        for number, (record, truth) in enumerate(
+            generate(
+                markov, args.articles, args.seed, args.words, args.stock_phrases, args.phrases_per_article
+            )
+        ):
             shards.setdefault(number // args.shard, []).append(json.dumps(record))
             if truth:
                 truth_file.write(json.dumps(truth) + "\n")

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from dedup.align.cases import cases
-from dedup.align.passages import align
+from dedup.align.passages import align, verbatim_passages
 from dedup.align.prepare import PreparedText, prepare
 from dedup.align.rewrite import RewriteModel
 from dedup.align.similarity import (
@@ -75,18 +75,19 @@ def comparison_of(
     with_ids: bool = False,
     credits: tuple[Sequence[Credit], Sequence[Credit]] | None = None,
     summaries: bool = True,
+    verbatim_only: bool = False,
 ) -> Comparison:
     """The comparison of ``a`` and ``b`` given their shared ``passages``: reuse cases
     (:mod:`dedup.align.cases`; ``summaries``: whether ``a`` may summarise ``b``), fractions (of text inside
     a passage or a case), verdicts, credits and the likely direction of derivation (see
-    :mod:`dedup.attribution`)."""
+    :mod:`dedup.attribution`); ``verbatim_only``: the passages come from exact runs alone."""
     credits_a, credits_b = (
         (tuple(c) for c in credits) if credits else (find_credits(a.text), find_credits(b.text))
     )
     found = cases(passages, a.text, b.text, settings, summaries=summaries)
     side_a = _side(a, shared_spans(passages, found, "a"), settings, with_ids, credits_a)
     side_b = _side(b, shared_spans(passages, found, "b"), settings, with_ids, credits_b)
-    comparison = Comparison(side_a, side_b, tuple(passages), None, found)
+    comparison = Comparison(side_a, side_b, tuple(passages), None, found, verbatim_only)
     if not passages:
         return comparison
     likely = direction(
@@ -128,6 +129,15 @@ class Comparer:
         return _compare_prepared(
             a, b, prepared_a, prepared_b, self.settings, with_ids=True, rewrite_model=self.rewrite_model,
             summaries=summaries,
+        )  # fmt: skip
+
+    def verbatim(self, a: Article, b: Article) -> Comparison:
+        """``a`` compared with ``b`` from exact runs alone (:func:`~dedup.align.passages.verbatim_passages`):
+        no rewrites, no summaries, and neither text vectorised."""
+        prepared_a, prepared_b = self.prepared(a), self.prepared(b)
+        return comparison_of(
+            a, b, verbatim_passages(prepared_a, prepared_b, self.settings), self.settings, with_ids=True,
+            credits=(prepared_a.credits, prepared_b.credits), summaries=False, verbatim_only=True,
         )  # fmt: skip
 
 

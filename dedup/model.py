@@ -158,13 +158,17 @@ class Side:
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
-    """The result of comparing article ``a`` with article ``b``."""
+    """The result of comparing article ``a`` with article ``b``.
+
+    ``verbatim_only``: the passages come from exact runs alone, rewrites not looked for (a scan's pair below
+    its pre-check floor, :func:`dedup.corpus.stages.compared`)."""
 
     a: Side
     b: Side
     passages: tuple[Passage, ...]
     direction: Direction | None = None
     cases: tuple[Case, ...] = ()
+    verbatim_only: bool = False
 
     @property
     def sharing(self) -> Sharing:
@@ -187,6 +191,7 @@ class Comparison:
             "cases": [c.to_dict() for c in self.cases],
             "sharing": self.sharing,
             "direction": self.direction.to_dict() if self.direction else None,
+            "verbatim_only": self.verbatim_only,
         }
 
     @classmethod
@@ -199,4 +204,5 @@ class Comparison:
             tuple(Passage.from_dict(p) for p in data["passages"]),
             Direction(direction["source"], tuple(direction["reasons"])) if direction else None,
             tuple(Case.from_dict(c) for c in data.get("cases", ())),
+            bool(data.get("verbatim_only", False)),
         )

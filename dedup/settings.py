@@ -126,6 +126,13 @@ class Settings:
         doc="two articles are candidates when their windows share at least this many LSH buckets (over all "
         "windows and bands): reuse agrees in many, a shared topic in few."
     )  # fmt: skip
+    align_min_buckets: int = setting(
+        12, low=0, high=100_000, stage="candidates",
+        doc="a scan's pre-check: a candidate pair sharing fewer LSH buckets than this (and not found as "
+        "neighbours) is matched from exact runs alone and reported ``verbatim_only``: its rewritten "
+        "sentences, if any, are not looked for. The default is one window copied whole (every band). 0 "
+        "aligns every pair in full."
+    )  # fmt: skip
     max_bucket_docs: int = setting(
         50, low=2, high=10_000_000, stage="candidates",
         doc="an LSH bucket holding more articles than this pairs only its first article with each of the "

@@ -32,13 +32,14 @@ from dedup.align.runs import Span, cluster, exact_runs, extent
 from dedup.align.similarity import (
     SentenceCosines,
     mean_similarity,
+    paired_cosines,
     sentence_cosines,
     span_cosines,
 )
 from dedup.model import Kind, Passage
 from dedup.settings import Settings
 
-__all__ = ["align", "sentence_similarities", "units"]
+__all__ = ["align", "sentence_similarities", "units", "verbatim_passages"]
 
 
 VERBATIM_COVERAGE = 0.5
@@ -145,14 +146,14 @@ def _one_partner(spans: list[Scored]) -> list[Scored]:
 
 
 def _known_cosines(
-    a: PreparedText, b: PreparedText, spans: Sequence[Span], cosines: SentenceCosines
+    a: PreparedText, b: PreparedText, spans: Sequence[Span], cosines: SentenceCosines | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """The word and character cosines known without vectorising the spans: 1 where both sides are the same
-    words (the same vector), as computed for the sentence matrices where a span is one whole sentence on
-    each side; NaN for the other spans."""
+    words (the same vector), as computed for the sentence matrices (when given) where a span is one whole
+    sentence on each side; NaN for the other spans."""
     words, chars = np.full(len(spans), np.nan), np.full(len(spans), np.nan)
     for k, span in enumerate(spans):
-        i, j = a.sentence_at.get(span[:2]), b.sentence_at.get(span[2:])
+        i, j = (a.sentence_at.get(span[:2]), b.sentence_at.get(span[2:])) if cosines else (None, None)
         if i is not None and j is not None:
             words[k], chars[k] = cosines.words[i, j], cosines.chars[i, j]
         elif a.forms[span[0] : span[1]] == b.forms[span[2] : span[3]]:
@@ -161,12 +162,17 @@ def _known_cosines(
 
 
 def _similarities(
-    a: PreparedText, b: PreparedText, spans: Sequence[Span], cosines: SentenceCosines
+    a: PreparedText, b: PreparedText, spans: Sequence[Span], cosines: SentenceCosines | None
 ) -> np.ndarray:
-    """TF-IDF similarity of the two sides of each span."""
-    ranges = np.array(spans, dtype=np.int64).reshape(-1, 4)
+    """TF-IDF similarity of the two sides of each span: from the texts' sentence vectors when the sentence
+    cosines were computed (the vectors exist), else from the spans' own words (the same vectors)."""
     known = _known_cosines(a, b, spans, cosines)
-    words, chars = span_cosines(a.vectors, ranges[:, :2], b.vectors, ranges[:, 2:], known)
+    if cosines is None:
+        sides = ([a.forms[s[0] : s[1]] for s in spans], [b.forms[s[2] : s[3]] for s in spans])
+        words, chars = paired_cosines(*sides, a.idf_model, known)
+    else:
+        ranges = np.array(spans, dtype=np.int64).reshape(-1, 4)
+        words, chars = span_cosines(a.vectors, ranges[:, :2], b.vectors, ranges[:, 2:], known)
     return np.minimum(mean_similarity(words, chars), 1.0)
 
 
@@ -178,6 +184,17 @@ def _rewrite_probabilities(
     return model.probability(pairs, a.idf_model, _known_cosines(a, b, spans, cosines))
 
 
+def _runs_and_seeds(a: PreparedText, b: PreparedText, settings: Settings) -> tuple[list[Span], list[Span]]:
+    """Step 1: the exact runs, and the extents of their clusters covering ``min_verbatim_tokens`` (seeds)."""
+    runs = exact_runs(a.grams_of(settings.ngram), b.grams_of(settings.ngram), settings.ngram)
+    seeds = []
+    for group in cluster(runs, settings.max_gap_tokens):
+        whole = extent(group)
+        if min(_covered(group, whole)) >= settings.min_verbatim_tokens:
+            seeds.append(whole)
+    return runs, seeds
+
+
 def units(
     a: PreparedText, b: PreparedText, settings: Settings, *, cosines: SentenceCosines | None = None
 ) -> list[tuple[Span, Kind]]:
@@ -185,12 +202,7 @@ def units(
     judges, each on its own evidence, so a weak sentence pair never rides along with a strong neighbour."""
     if cosines is None:
         cosines = sentence_similarities(a, b)
-    runs = exact_runs(a.grams_of(settings.ngram), b.grams_of(settings.ngram), settings.ngram)
-    seeds = []
-    for group in cluster(runs, settings.max_gap_tokens):
-        whole = extent(group)
-        if min(_covered(group, whole)) >= settings.min_verbatim_tokens:
-            seeds.append(whole)
+    runs, seeds = _runs_and_seeds(a, b, settings)
     sentence_pairs = _sentence_pairs(a, b, cosines.similarity, settings.seed_threshold)
     return [_classify(runs, unit, settings.max_gap_tokens) for unit in sentence_pairs + seeds]
 
@@ -226,6 +238,29 @@ def align(
     for span, kind in found:
         if kind == "verbatim" or span in confirmed:
             by_kind[kind].append(span)
+    return _passages(a, b, by_kind, settings, cosines)
+
+
+def verbatim_passages(a: PreparedText, b: PreparedText, settings: Settings | None = None) -> list[Passage]:
+    """The passages of step 1 alone (merged, trimmed, scored and given one partner as :func:`align` does):
+    no sentence similarities, no rewrite model, and the texts' sentences never vectorised. What a scan
+    reports for a pair below its pre-check floor (:mod:`dedup.corpus.precheck`); where no rewrite meets
+    them, the verbatim passages :func:`align` finds."""
+    settings = settings or Settings()
+    runs, seeds = _runs_and_seeds(a, b, settings)
+    classified = (_classify(runs, seed, settings.max_gap_tokens) for seed in seeds)
+    return _passages(a, b, {"verbatim": [span for span, kind in classified if kind == "verbatim"]}, settings)
+
+
+def _passages(
+    a: PreparedText,
+    b: PreparedText,
+    by_kind: dict[Kind, list[Span]],
+    settings: Settings,
+    cosines: SentenceCosines | None = None,
+) -> list[Passage]:
+    """Steps 3 and 4 from the kept units by kind: adjacent units merged and trimmed, each passage scored,
+    one partner per text, as character offsets."""
     minimum = {"verbatim": settings.min_verbatim_tokens, "rewrite": settings.min_rewrite_tokens}
     merged = [
         (span, kind)

@@ -32,7 +32,6 @@ class PreparedText:
     tokens: Tokens
     forms: list[str]
     sentences: list[Sentence]
-    vectors: SentenceVectors
     idf_model: IdfModel
     grams: np.ndarray  # hash of the n-gram starting at each token (n = ``ngram``)
     ngram: int
@@ -40,7 +39,13 @@ class PreparedText:
 
     def grams_of(self, n: int) -> np.ndarray:
         """The n-gram hashes for ``n`` (computed again only when ``n`` differs from the prepared one)."""
-        return self.grams if n == self.ngram else _ngrams_of_hashes(self.vectors.token_hashes, n)
+        return self.grams if n == self.ngram else ngram_hashes(self.forms, n)
+
+    @cached_property
+    def vectors(self) -> SentenceVectors:
+        """The sentences' TF-IDF vectors, made on first use: most of the cost of preparing a text, which a
+        comparison from exact runs alone (:func:`dedup.align.passages.verbatim_passages`) never pays."""
+        return vectorize([self.forms[s.first : s.last] for s in self.sentences], self.idf_model)
 
     @cached_property
     def sentence_at(self) -> dict[tuple[int, int], int]:
@@ -49,18 +54,16 @@ class PreparedText:
 
 
 def prepare(text: str, idf_model: IdfModel | None = None, settings: Settings | None = None) -> PreparedText:
-    """Tokenise ``text``, split it into sentences and vectorise them."""
+    """Tokenise ``text`` and split it into sentences (vectorised on first use)."""
     settings = settings or Settings()
     tokens = tokenize(text, normalize(text))
     forms = tokens.forms
     sentences = split_sentences(text, tokens, settings.min_sentence_tokens)
-    idf_model = idf_model or default_idf()
-    vectors = vectorize([forms[s.first : s.last] for s in sentences], idf_model)
-    # sentences partition the tokens, so their token hashes are those of ``forms``
-    grams = _ngrams_of_hashes(vectors.token_hashes, settings.ngram)
+    grams = ngram_hashes(forms, settings.ngram)
     return PreparedText(
-        text, tokens, forms, sentences, vectors, idf_model, grams, settings.ngram, tuple(find_credits(text))
-    )
+        text, tokens, forms, sentences, idf_model or default_idf(), grams, settings.ngram,
+        tuple(find_credits(text)),
+    )  # fmt: skip
 
 
 _GRAM_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
@@ -68,12 +71,7 @@ _GRAM_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 
 def ngram_hashes(forms: Sequence[str], n: int) -> np.ndarray:
     """A 64-bit hash of the ``n`` tokens starting at each position (``len(forms) - n + 1`` values)."""
-    return _ngrams_of_hashes(feature_hashes(list(forms)), n)
-
-
-def _ngrams_of_hashes(token_hashes: np.ndarray, n: int) -> np.ndarray:
-    """:func:`ngram_hashes` from the tokens' :func:`~dedup.hashing.feature_hashes`."""
-    tokens = token_hashes.astype(np.uint64)
+    tokens = feature_hashes(list(forms)).astype(np.uint64)
     count = len(tokens) - n + 1
     if count <= 0:
         return np.zeros(0, dtype=np.uint64)

@@ -167,21 +167,14 @@ class SentenceRows:
 
 
 class SentenceVectors:
-    """Word and character TF-IDF rows, one per sentence, and the CRC-32 of every token of the sentences in
-    order (the values of :func:`dedup.hashing.feature_hashes`, known from the term table: exact matching
-    builds its n-grams from them without another pass over the words). ``numbers`` are the tokens' numbers
-    in ``terms`` (the term table as it was; a later clearing leaves it alone): any run of tokens can be
-    vectorised without looking its words up again (:func:`span_cosines`)."""
+    """Word and character TF-IDF rows, one per sentence. ``numbers`` are the tokens' numbers in ``terms``
+    (the term table as it was; a later clearing leaves it alone): any run of tokens can be vectorised
+    without looking its words up again (:func:`span_cosines`)."""
 
     def __init__(
-        self,
-        words: SentenceRows,
-        chars: SentenceRows,
-        token_hashes: np.ndarray,
-        numbers: np.ndarray,
-        terms: _TermArrays,
+        self, words: SentenceRows, chars: SentenceRows, numbers: np.ndarray, terms: _TermArrays
     ) -> None:
-        self.words, self.chars, self.token_hashes = words, chars, token_hashes
+        self.words, self.chars = words, chars
         self.numbers, self.terms = numbers, terms
 
 
@@ -343,7 +336,7 @@ def vectorize(sentences: Sequence[Sequence[str]], idf_model: IdfModel) -> Senten
     words, chars = (
         SentenceRows(*_unit_keys(entries), len(sentences)) for entries in _entries(numbers, lengths, terms)
     )
-    return SentenceVectors(words, chars, terms.hashes[numbers].astype(np.uint32), numbers, terms)
+    return SentenceVectors(words, chars, numbers, terms)
 
 
 def _common(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

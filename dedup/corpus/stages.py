@@ -54,30 +54,47 @@ _comparer: Comparer | None = None
 _PREPARED_PER_WORKER = 2048
 
 
-def _align_pairs(
-    task: tuple[Sequence[tuple[int, int]], dict[int, Article], Settings],
-) -> list[Comparison | FailedPair]:
+def compared(comparer: Comparer, a: Article, b: Article, buckets: int) -> Comparison:
+    """A scan's comparison of candidates ``a`` and ``b``, which share ``buckets`` LSH buckets.
+
+    The pre-check: a pair sharing fewer buckets than ``align_min_buckets`` (less evidence than one window
+    copied whole) is matched from exact runs alone (:meth:`Comparer.verbatim`: no sentence vectors, no
+    rewrite model) and reported ``verbatim_only``; every other pair gets the full aligner's answer. Rewritten
+    copy shares windows of content words, so it is above the floor unless it is short. A scan's pairs have
+    no order that says which article is later, so no summaries (:mod:`dedup.align.cases`).
+    """
+    if buckets < comparer.settings.align_min_buckets:
+        return comparer.verbatim(a, b)
+    return comparer(a, b, summaries=False)
+
+
+AlignTask = tuple[Sequence[tuple[int, int]], dict[int, Article], Settings, Sequence[int]]
+
+
+def _align_pairs(task: AlignTask) -> list[Comparison | FailedPair]:
     global _comparer
-    pairs, articles, settings = task
+    pairs, articles, settings, buckets = task
     if _comparer is None or _comparer.settings != settings:
         _comparer = Comparer(settings, _PREPARED_PER_WORKER)
     results: list[Comparison | FailedPair] = []
-    for i, j in pairs:
+    for (i, j), shared in zip(pairs, buckets, strict=True):
         try:
-            # a scan's pairs have no order that says which article is later: no summaries (cases.py)
-            results.append(_comparer(articles[i], articles[j], summaries=False))
+            results.append(compared(_comparer, articles[i], articles[j], shared))
         except Exception as error:  # one pair's failure is that pair's, never the whole scan's
             results.append(FailedPair(articles[i].id, articles[j].id, unexpected(error)))
     return results
 
 
-def _one_pair_each(task: tuple) -> list[tuple]:
-    pairs, articles, settings = task
-    return [([(i, j)], {i: articles[i], j: articles[j]}, settings) for i, j in pairs]
+def _one_pair_each(task: AlignTask) -> list[AlignTask]:
+    pairs, articles, settings, buckets = task
+    return [
+        ([(i, j)], {i: articles[i], j: articles[j]}, settings, [shared])
+        for (i, j), shared in zip(pairs, buckets, strict=True)
+    ]
 
 
-def _died_aligning(task: tuple) -> list[FailedPair]:
-    pairs, articles, _ = task
+def _died_aligning(task: AlignTask) -> list[FailedPair]:
+    pairs, articles, _, _ = task
     return [FailedPair(articles[i].id, articles[j].id, PROCESS_DIED) for i, j in pairs]
 
 
@@ -118,7 +135,10 @@ def _without_boilerplate(
         comparison.a.credits,
         comparison.b.credits,
     )  # found already; the passages changed, not the text
-    return comparison_of(a, b, kept, settings, with_ids=True, credits=credits, summaries=False)
+    return comparison_of(
+        a, b, kept, settings, with_ids=True, credits=credits, summaries=False,
+        verbatim_only=comparison.verbatim_only,
+    )  # fmt: skip
 
 
 def sign_tasks(files: Sequence[Path], settings: Settings, max_bytes: int, workers: int) -> list[tuple]:
@@ -242,6 +262,22 @@ def _pair_chunks(
     return result + ([current] if current else [])
 
 
+def _buckets_of(pairs: np.ndarray, found: Candidates, neighbours: np.ndarray | None) -> np.ndarray:
+    """The LSH buckets each of ``pairs`` (unique, sorted) shares: 0 for a pair found only by a shared block,
+    the most an integer holds for neighbouring chunks (their evidence is a rewrite's, never pre-checked)."""
+    shared = np.zeros(len(pairs), dtype=np.int64)
+    width = int(pairs.max()) + 1 if len(pairs) else 1
+
+    def rows_of(some: np.ndarray) -> np.ndarray:
+        return np.searchsorted(pairs[:, 0] * width + pairs[:, 1], some[:, 0] * width + some[:, 1])
+
+    if len(found.pairs):
+        shared[rows_of(found.pairs.astype(np.int64))] = found.shared
+    if neighbours is not None and len(neighbours):
+        shared[rows_of(neighbours.astype(np.int64))] = np.iinfo(np.int64).max
+    return shared
+
+
 Mapper = Callable[..., Iterator]  # map_chunks(function, tasks, jobs, progress, stage, sizes)
 
 
@@ -302,14 +338,19 @@ def finish(
     found_by = [found.pairs.astype(np.int64), _shared_block_pairs(blocks, settings)]
     del blocks  # all blocks of a large corpus: not needed while aligning
     searched = neighbours_apply(signed, settings)
-    if searched:
-        found_by.append(_neighbour_pairs(signed, settings, jobs, mapper, progress))
+    neighbours = _neighbour_pairs(signed, settings, jobs, mapper, progress) if searched else None
+    if neighbours is not None:
+        found_by.append(neighbours)
     pairs = np.unique(np.concatenate(found_by), axis=0)
     if progress:
         progress("finding candidates", 1, 1)
-    pair_chunks = _pair_chunks([tuple(map(int, p)) for p in pairs])
+    buckets = dict(
+        zip(map(tuple, pairs.tolist()), _buckets_of(pairs, found, neighbours).tolist(), strict=True)
+    )
+    pair_chunks = _pair_chunks(list(buckets))
     align_tasks = [
-        (chunk, {k: articles[k] for pair in chunk for k in pair}, settings) for chunk in pair_chunks
+        (chunk, {k: articles[k] for pair in chunk for k in pair}, settings, [buckets[p] for p in chunk])
+        for chunk in pair_chunks
     ]
     derived: list[Comparison] = []
     failed: list[FailedPair] = []
