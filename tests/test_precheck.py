@@ -74,13 +74,15 @@ def test_a_scan_answers_every_pair_above_the_floor_as_without_it(tmp_path):
     for seed in range(30, 36):
         (tmp_path / f"other{seed}.txt").write_text(article(seed), encoding="utf-8")
     windows_and_blocks = Settings(neighbours=0)
-    prechecked = {(c.a.id, c.b.id): c for c in scan(tmp_path, jobs=1, settings=windows_and_blocks).pairs}
+    result = scan(tmp_path, jobs=1, settings=windows_and_blocks)
+    prechecked = {(c.a.id, c.b.id): c for c in result.pairs}
     full = scan(tmp_path, jobs=1, settings=windows_and_blocks.replace(align_min_buckets=0)).pairs
     assert not any(c.verbatim_only for c in full)
     assert set(prechecked) == {(c.a.id, c.b.id) for c in full}
     quoted = {frozenset((c.a.id, c.b.id)) for c in prechecked.values() if c.verbatim_only}
     quote = str(tmp_path / "quote.txt")
     assert quoted == {frozenset((quote, str(tmp_path / name))) for name in ("wire.txt", "copy.txt")}
+    assert result.summary()["pairs_verbatim_only"] == 2
     for comparison in full:
         if not prechecked[(comparison.a.id, comparison.b.id)].verbatim_only:
             assert prechecked[(comparison.a.id, comparison.b.id)] == comparison

@@ -72,6 +72,7 @@ class ScanResult:
             "neighbours_searched": self.neighbours,
             "derived_pairs": len(self.pairs),
             "pairs_by_sharing": self.pairs_by_sharing(),
+            "pairs_verbatim_only": sum(c.verbatim_only for c in self.pairs),
             "clusters": [c.to_dict() for c in self.clusters],
             "derivation": derivation_graph(self.pairs),
             "boilerplate": {k: [list(s) for s in v] for k, v in sorted(self.boilerplate.items())},

@@ -215,6 +215,12 @@ def render_scan(result: ScanResult, console: Console, limit: int = 10) -> None:
             f"{result.settings['neighbour_max_words']:,} content words (neighbour_max_words), so reuse that "
             "rewords every sentence may be missed.[/]"
         )
+    verbatim_only = sum(c.verbatim_only for c in result.pairs)
+    if verbatim_only:
+        console.print(
+            f"[dim]{verbatim_only:,} pairs shared too few LSH buckets (align_min_buckets) to be aligned in "
+            "full: their verbatim passages are listed, rewritten sentences beside them not looked for.[/]"
+        )
     if result.pairs:
         table = Table(title="Most derived articles")
         table.add_column("article", overflow="fold")  # paths wrap whole: cut, two would look alike
