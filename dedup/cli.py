@@ -257,8 +257,9 @@ def scan(
         if html is not None:
             from dedup.report.html import scan_pages
 
-            articles = {a.id: a for a in result.articles}
-            scan_pages(result.pairs, articles, result.clusters, html, outlets, _outlet_png(outlets))
+            scan_pages(
+                result.pairs, result.articles_by_id(), result.clusters, html, outlets, _outlet_png(outlets)
+            )
     except DedupError as error:
         _fail(error)
     if as_json:

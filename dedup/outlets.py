@@ -39,7 +39,7 @@ def outlet_of(article: Article) -> str:
 def outlet_table(result: ScanResult) -> list[dict[str, object]]:
     """One row per outlet, most derived first: articles, visible characters, the derived share overall and by
     origin (wire or outlet), and how many of its articles reuse wire copy without crediting the wire."""
-    articles = {a.id: a for a in result.articles}
+    articles = result.articles_by_id()  # a scan's read each text when looked up
     outlet = {a.id: outlet_of(a) for a in result.articles}
     derived_by: dict[str, dict[str, np.ndarray]] = defaultdict(dict)  # article -> origin -> covered mask
     for pair in result.pairs:

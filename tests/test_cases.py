@@ -158,6 +158,6 @@ def test_only_pairs_sharing_a_reuse_case_join_clusters_and_the_derivation_graph(
     reuse = pair("s1", "s2", (0, len(story), 0, len(story)))
     minor = pair("p1", "p2", (0, 80, 400, 480))
     assert [c.sharing for c in (template, reuse, minor)] == ["template", "reuse", "minor"]
-    assert [c.members for c in union_find_clusters([template, reuse, minor], articles)] == [("s1", "s2")]
+    assert [c.members for c in union_find_clusters([template, reuse, minor])] == [("s1", "s2")]
     edges = derivation_graph([template, reuse, minor])["edges"]
     assert [sorted(e.get("common") or [e["source"], e["derived"]]) for e in edges] == [["s1", "s2"]]

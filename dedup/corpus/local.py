@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dedup.candidates.signatures import Signed
 from dedup.corpus.result import ScanResult
 from dedup.corpus.stages import finish, load_and_sign, local_candidates, sign_tasks
+from dedup.corpus.texts import text_folder
 from dedup.parallel import Progress, map_chunks
 from dedup.settings import Settings
 from dedup.sources import (
@@ -27,15 +28,20 @@ def scan(
     max_bytes: int = 5 * 1024 * 1024,
     progress: Progress | None = None,
 ) -> ScanResult:
-    """Scan ``root`` (a directory, a file, or several of them) for articles that share passages."""
+    """Scan ``root`` (a directory, a file, or several of them) for articles that share passages.
+
+    Texts are kept in a temporary folder (under ``TMPDIR``) while the scan runs and while its result's
+    articles are referenced; this process holds ids, signatures and results."""
     settings = settings or Settings()
     jobs = jobs or os.cpu_count() or 1
     files, skipped = discover_all(as_roots(root), max_bytes)
-    tasks = sign_tasks(files, settings, max_bytes, jobs)
+    texts = text_folder()  # this process keeps ids and signatures; the texts wait on disk
+    tasks = sign_tasks(files, settings, max_bytes, jobs, texts.name)
     signed: list[Signed] = []
     for chunk_signed, chunk_skipped in map_chunks(
         load_and_sign, tasks, jobs, progress, "reading", [len(t[0]) for t in tasks], FILE_CRASHES
     ):
         signed.extend(chunk_signed)
         skipped.extend(chunk_skipped)
-    return finish(signed, skipped, local_candidates(signed, settings), settings, jobs=jobs, progress=progress)
+    found = local_candidates(signed, settings)
+    return finish(signed, skipped, found, settings, jobs=jobs, progress=progress, texts=texts)

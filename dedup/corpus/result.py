@@ -3,12 +3,13 @@ failed pairs; the ``--json`` summary and the ``--jsonl`` records."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from dedup.attribution import derivation_graph
+from dedup.corpus.texts import StoredArticles
 from dedup.model import Comparison
 from dedup.sources import Article, Skipped
 
@@ -50,7 +51,7 @@ class ScanResult:
     """What a scan found: derived pairs (boilerplate passages set apart), clusters, skipped files, and the
     candidate pairs that were verified."""
 
-    articles: list[Article]
+    articles: Sequence[Article]  # a scan's: each text read from disk when asked for (dedup.corpus.texts)
     pairs: list[Comparison]
     boilerplate: dict[str, list[tuple[int, int]]]  # article id -> character spans of boilerplate windows
     clusters: list[Cluster]
@@ -63,6 +64,12 @@ class ScanResult:
     @property
     def candidates(self) -> int:
         return len(self.candidate_pairs)
+
+    def articles_by_id(self) -> Mapping[str, Article]:
+        """The articles by id (a scan's read each text when looked up, so holding this holds no text)."""
+        if isinstance(self.articles, StoredArticles):
+            return self.articles.by_id()
+        return {article.id: article for article in self.articles}
 
     def summary(self) -> dict[str, object]:
         """The ``--json`` summary of a scan."""
@@ -103,9 +110,10 @@ def root_of(parent: dict, x):
     return x
 
 
-def union_find_clusters(pairs: list[Comparison], articles: dict[str, Article]) -> list[Cluster]:
+def union_find_clusters(pairs: list[Comparison]) -> list[Cluster]:
     """Articles joined by pairs that share a reuse case (not templates, not minor passages alone)."""
     parent: dict[str, str] = {}
+    chars: dict[str, int] = {}
 
     def root(x: str) -> str:
         return root_of(parent, x)
@@ -121,6 +129,7 @@ def union_find_clusters(pairs: list[Comparison], articles: dict[str, Article]) -
         parent[root(a)] = root(b)
         degree[a] = degree.get(a, 0) + 1
         degree[b] = degree.get(b, 0) + 1
+        chars[a], chars[b] = comparison.a.chars, comparison.b.chars
         way = comparison.direction.source if comparison.direction else "unknown"
         if way in ("a", "b"):
             derived.add(b if way == "a" else a)
@@ -134,7 +143,7 @@ def union_find_clusters(pairs: list[Comparison], articles: dict[str, Article]) -
     for members in groups.values():
         members.sort()
         # never derived from another member first; then the one sharing text with most others; then fullest
-        original = max(members, key=lambda m: (m not in derived, degree[m], len(articles[m].text), m))
+        original = max(members, key=lambda m: (m not in derived, degree[m], chars[m], m))
         if not sources.intersection(members) and common.issuperset(members):
             original = None
         clusters.append(Cluster(tuple(members), original))

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
+from tempfile import TemporaryDirectory
 from typing import NamedTuple
 
 import numpy as np
@@ -17,6 +19,7 @@ from dedup.candidates.neighbours import neighbour_pairs
 from dedup.candidates.signatures import Signed, lsh_bands, sign
 from dedup.comparison import Comparer, comparison_of
 from dedup.corpus.result import FailedPair, ScanResult, root_of, union_find_clusters
+from dedup.corpus.texts import Stored, StoredArticles, loaded, write_texts
 from dedup.errors import unexpected
 from dedup.hashing import features
 from dedup.model import Comparison
@@ -32,9 +35,13 @@ from dedup.sources import (
 __all__ = ["neighbours_apply", "stacked_band_keys"]
 
 
-def load_and_sign(task: tuple[Sequence[Path], Settings, int]) -> tuple[list[Signed], list[Skipped]]:
-    """Read and sign a chunk of files; an article that cannot be signed is skipped with the reason."""
-    paths, settings, max_bytes = task
+SignTask = tuple[Sequence[Path], Settings, int, str | None]
+
+
+def load_and_sign(task: SignTask) -> tuple[list[Signed], list[Skipped]]:
+    """Read and sign a chunk of files; an article that cannot be signed is skipped with the reason. With a
+    text folder, the chunk's texts are written there and its articles come back :class:`Stored`."""
+    paths, settings, max_bytes, folder = task
     signed, skipped = [], []
     for path in paths:
         articles, bad = read_file(path, max_bytes)
@@ -44,6 +51,9 @@ def load_and_sign(task: tuple[Sequence[Path], Settings, int]) -> tuple[list[Sign
                 signed.append(sign(article, settings))
             except Exception as error:  # one article's failure is that article's
                 skipped.append(Skipped(article.path, unexpected(error)))
+    if folder is not None and signed:
+        stored = write_texts(folder, [item.article for item in signed])
+        signed = [replace(item, article=text) for item, text in zip(signed, stored, strict=True)]
     return signed, skipped
 
 
@@ -68,34 +78,40 @@ def compared(comparer: Comparer, a: Article, b: Article, buckets: int) -> Compar
     return comparer(a, b, summaries=False)
 
 
-AlignTask = tuple[Sequence[tuple[int, int]], dict[int, Article], Settings, Sequence[int]]
+Boilerplate = dict[str, list[tuple[int, int]]]  # article id -> character spans of boilerplate windows
+AlignTask = tuple[
+    Sequence[tuple[int, int]], dict[int, Article | Stored], Settings, Sequence[int], Boilerplate
+]
 
 
 def _align_pairs(task: AlignTask) -> list[Comparison | FailedPair]:
     global _comparer
-    pairs, articles, settings, buckets = task
+    pairs, items, settings, buckets, boilerplate = task
     if _comparer is None or _comparer.settings != settings:
         _comparer = Comparer(settings, _PREPARED_PER_WORKER)
+    articles = {k: loaded(item) for k, item in items.items()}
+    by_id = {article.id: article for article in articles.values()}
     results: list[Comparison | FailedPair] = []
     for (i, j), shared in zip(pairs, buckets, strict=True):
         try:
-            results.append(compared(_comparer, articles[i], articles[j], shared))
+            comparison = compared(_comparer, articles[i], articles[j], shared)
+            results.append(_without_boilerplate(comparison, by_id, boilerplate, settings))
         except Exception as error:  # one pair's failure is that pair's, never the whole scan's
             results.append(FailedPair(articles[i].id, articles[j].id, unexpected(error)))
     return results
 
 
 def _one_pair_each(task: AlignTask) -> list[AlignTask]:
-    pairs, articles, settings, buckets = task
+    pairs, items, settings, buckets, boilerplate = task
     return [
-        ([(i, j)], {i: articles[i], j: articles[j]}, settings, [shared])
+        ([(i, j)], {i: items[i], j: items[j]}, settings, [shared], boilerplate)
         for (i, j), shared in zip(pairs, buckets, strict=True)
     ]
 
 
 def _died_aligning(task: AlignTask) -> list[FailedPair]:
-    pairs, articles, _, _ = task
-    return [FailedPair(articles[i].id, articles[j].id, PROCESS_DIED) for i, j in pairs]
+    pairs, items = task[0], task[1]
+    return [FailedPair(items[i].id, items[j].id, PROCESS_DIED) for i, j in pairs]
 
 
 # a pair whose worker process dies while aligning it is a failed pair; the other pairs are aligned
@@ -114,10 +130,7 @@ def _inside(spans: list[tuple[int, int]], start: int, end: int) -> float:
 
 
 def _without_boilerplate(
-    comparison: Comparison,
-    articles: dict[str, Article],
-    boilerplate: dict[str, list[tuple[int, int]]],
-    settings: Settings,
+    comparison: Comparison, articles: dict[str, Article], boilerplate: Boilerplate, settings: Settings
 ) -> Comparison:
     """The comparison without passages lying mostly inside boilerplate windows on both sides."""
     spans_a, spans_b = boilerplate.get(comparison.a.id, []), boilerplate.get(comparison.b.id, [])
@@ -141,9 +154,13 @@ def _without_boilerplate(
     )  # fmt: skip
 
 
-def sign_tasks(files: Sequence[Path], settings: Settings, max_bytes: int, workers: int) -> list[tuple]:
-    """The reading-and-signing tasks for ``files``: a few per worker, at most 64 files each."""
-    return [(chunk, settings, max_bytes) for chunk in chunks(files, files_per_task(len(files), workers))]
+def sign_tasks(
+    files: Sequence[Path], settings: Settings, max_bytes: int, workers: int, folder: str | None = None
+) -> list[SignTask]:
+    """The reading-and-signing tasks for ``files``: a few per worker, at most 64 files each; with a text
+    ``folder``, the texts go there (:mod:`dedup.corpus.texts`)."""
+    per_task = files_per_task(len(files), workers)
+    return [(chunk, settings, max_bytes, folder) for chunk in chunks(files, per_task)]
 
 
 def stacked_band_keys(
@@ -281,8 +298,8 @@ def _buckets_of(pairs: np.ndarray, found: Candidates, neighbours: np.ndarray | N
 Mapper = Callable[..., Iterator]  # map_chunks(function, tasks, jobs, progress, stage, sizes)
 
 
-def _content_words(texts: Sequence[str]) -> list[np.ndarray]:
-    return [features(text).hashes for text in texts]
+def _content_words(articles: Sequence[Article | Stored]) -> list[np.ndarray]:
+    return [features(loaded(article).text).hashes for article in articles]
 
 
 def neighbours_apply(signed: Sequence[Signed], settings: Settings) -> bool:
@@ -303,7 +320,7 @@ def _neighbour_pairs(
 ) -> np.ndarray:
     """The pairs of neighbouring chunks (:func:`~dedup.candidates.neighbours.neighbour_pairs`). Content words are hashed again here (``mapper``
     tasks) rather than kept from signing, so that a corpus too large for neighbours never holds them."""
-    tasks = [[item.article.text for item in part] for part in chunks(signed, 64)]
+    tasks = [[item.article for item in part] for part in chunks(signed, 64)]
     hashed = mapper(_content_words, tasks, jobs, progress, "hashing content words", [len(t) for t in tasks])
     words = [w for part in hashed for w in part]
     if progress:
@@ -327,12 +344,13 @@ def finish(
     jobs: int,
     progress: Progress | None,
     mapper: Mapper = map_chunks,
+    texts: TemporaryDirectory | None = None,
 ) -> ScanResult:
     """From signed articles and their candidate pairs to the result: pairs sharing a block or neighbouring
     chunks (:func:`neighbours_apply`) added, boilerplate set apart, every candidate verified by the comparer
-    (tasks run by ``mapper``), clusters."""
-    articles = [s.article for s in signed]
-    by_id = {a.id: a for a in articles}
+    (tasks run by ``mapper``), clusters. ``texts``: the folder holding the texts of :class:`Stored`
+    articles, kept as long as the result's articles are."""
+    items = [s.article for s in signed]
     blocks = _blocks(signed)
     boilerplate = _boilerplate(signed, blocks, settings)
     found_by = [found.pairs.astype(np.int64), _shared_block_pairs(blocks, settings)]
@@ -348,23 +366,24 @@ def finish(
         zip(map(tuple, pairs.tolist()), _buckets_of(pairs, found, neighbours).tolist(), strict=True)
     )
     pair_chunks = _pair_chunks(list(buckets))
-    align_tasks = [
-        (chunk, {k: articles[k] for pair in chunk for k in pair}, settings, [buckets[p] for p in chunk])
-        for chunk in pair_chunks
-    ]
+
+    def task(chunk: list[tuple[int, int]]) -> AlignTask:
+        members = {k: items[k] for pair in chunk for k in pair}
+        spans = {item.id: boilerplate[item.id] for item in members.values() if item.id in boilerplate}
+        return chunk, members, settings, [buckets[p] for p in chunk], spans
+
     derived: list[Comparison] = []
     failed: list[FailedPair] = []
     for chunk_results in mapper(
-        _align_pairs, align_tasks, jobs, progress, "aligning", [len(c) for c in pair_chunks], _PAIR_CRASHES
-    ):
+        _align_pairs, [task(c) for c in pair_chunks], jobs, progress, "aligning", [len(c) for c in pair_chunks],
+        _PAIR_CRASHES,
+    ):  # fmt: skip
         for comparison in chunk_results:
             if isinstance(comparison, FailedPair):
                 failed.append(comparison)
-                continue
-            comparison = _without_boilerplate(comparison, by_id, boilerplate, settings)
-            if comparison.passages:
+            elif comparison.passages:
                 derived.append(comparison)
     return ScanResult(
-        articles, derived, boilerplate, union_find_clusters(derived, by_id), skipped, pairs, searched,
-        settings.as_dict(), failed,
+        StoredArticles(items, texts), derived, boilerplate, union_find_clusters(derived), skipped, pairs,
+        searched, settings.as_dict(), failed,
     )  # fmt: skip

@@ -174,7 +174,7 @@ def _more(console: Console, hidden: int, what: str) -> None:
 
 def _render_top_pairs(result: ScanResult, console: Console, limit: int) -> None:
     """What the most derived pairs share (their first passage), and the command that shows all of it."""
-    texts = {article.id: article.text for article in result.articles}
+    articles = result.articles_by_id()
     ranked = sorted(
         result.pairs,
         key=lambda c: (-max(c.a.derived_fraction, c.b.derived_fraction), c.a.id or "", c.b.id or ""),
@@ -189,7 +189,11 @@ def _render_top_pairs(result: ScanResult, console: Console, limit: int) -> None:
         table.add_row(
             Text(f"{pair.a.id}\n{pair.b.id}"),
             kinds,
-            Text(_excerpt(texts.get(pair.a.id or "", ""), first.a_start, first.a_end, 240)),
+            Text(
+                _excerpt(
+                    articles[pair.a.id].text if pair.a.id in articles else "", first.a_start, first.a_end, 240
+                )
+            ),
         )
     console.print(table)
     top = ranked[0]

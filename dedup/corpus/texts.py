@@ -1,0 +1,117 @@
+"""Article texts kept on disk while a corpus is scanned, so that the scanning process holds ids, signatures
+and results, not every text: the workers that read and sign a chunk of files write its texts to one file of
+a temporary folder, and the workers that align pairs read back the texts they need.
+
+A text is addressed by :class:`TextRef` (file, byte offset, byte length of its UTF-8); an article whose text
+is there travels as :class:`Stored` (the article without its text, and where the text is).
+:class:`StoredArticles` is the list of a scan's articles that reads each text when it is asked for, and
+removes the folder when it is no longer referenced.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import NamedTuple, overload
+
+from dedup.sources import Article
+
+__all__ = ["TextRef", "Stored", "StoredArticles", "text_folder", "write_texts", "loaded"]
+
+
+class TextRef(NamedTuple):
+    """Where one text is: ``length`` bytes of UTF-8 at ``offset`` in ``file``."""
+
+    file: str
+    offset: int
+    length: int
+
+    def read(self) -> str:
+        with open(self.file, "rb") as handle:
+            handle.seek(self.offset)
+            return handle.read(self.length).decode("utf-8", "surrogatepass")
+
+
+class Stored(NamedTuple):
+    """An article whose text is on disk: the article with an empty text, and where its text is."""
+
+    article: Article
+    ref: TextRef
+
+    @property
+    def id(self) -> str:
+        return self.article.id
+
+    def load(self) -> Article:
+        return replace(self.article, text=self.ref.read())
+
+
+def loaded(item: Article | Stored) -> Article:
+    """The article, its text read back if it is on disk."""
+    return item.load() if isinstance(item, Stored) else item
+
+
+def text_folder() -> tempfile.TemporaryDirectory:
+    """A new temporary folder for a scan's texts (under ``TMPDIR``), removed with the object."""
+    return tempfile.TemporaryDirectory(prefix="dedup-texts-")
+
+
+def write_texts(folder: str | os.PathLike, articles: Sequence[Article]) -> list[Stored]:
+    """Write the texts of ``articles`` to one new file of ``folder``; the articles as :class:`Stored`."""
+    path = Path(folder) / f"{uuid.uuid4().hex}.txt"  # a task retried file by file writes again, elsewhere
+    stored, offset = [], 0
+    with open(path, "wb") as handle:
+        for article in articles:
+            data = article.text.encode("utf-8", "surrogatepass")  # texts as read: never lose a character
+            handle.write(data)
+            stored.append(Stored(replace(article, text=""), TextRef(str(path), offset, len(data))))
+            offset += len(data)
+    return stored
+
+
+class StoredArticles(Sequence[Article]):
+    """A scan's articles, in order, each text read from disk when the article is asked for (and not kept).
+
+    Holds the temporary folder, which is removed when the last reference to this list goes."""
+
+    def __init__(self, items: list[Article | Stored], folder: tempfile.TemporaryDirectory | None) -> None:
+        self.items, self._folder = items, folder
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @overload
+    def __getitem__(self, index: int) -> Article: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Article]: ...
+
+    def __getitem__(self, index: int | slice) -> Article | list[Article]:
+        if isinstance(index, slice):
+            return [loaded(item) for item in self.items[index]]
+        return loaded(self.items[index])
+
+    def __iter__(self) -> Iterator[Article]:
+        return (loaded(item) for item in self.items)
+
+    def by_id(self) -> Mapping[str, Article]:
+        """The articles by id, each text read when looked up."""
+        return _ById({item.id: item for item in self.items})
+
+
+class _ById(Mapping[str, Article]):
+    def __init__(self, items: dict[str, Article | Stored]) -> None:
+        self._items = items
+
+    def __getitem__(self, key: str) -> Article:
+        return loaded(self._items[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)

@@ -1,0 +1,43 @@
+"""Texts kept on disk during a scan: read back exactly, never held by the scanning process."""
+
+from __future__ import annotations
+
+import gc
+import os
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.corpus.local import scan
+from dedup.corpus.texts import Stored, StoredArticles, loaded, text_folder, write_texts
+from dedup.sources import Article
+
+from .conftest import CORPORA, SEED_A
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text() | st.just("lone \udcff surrogate, as JSON may carry one"), max_size=6))
+def test_every_text_written_is_read_back_exactly(texts):
+    with text_folder() as folder:
+        articles = [Article(f"a{k}", f"a{k}", text) for k, text in enumerate(texts)]
+        stored = write_texts(folder, articles)
+        assert all(item.article.text == "" for item in stored)
+        assert [loaded(item) for item in stored] == articles
+
+
+def test_a_scan_keeps_ids_not_texts_and_reads_them_back():
+    result = scan(CORPORA, jobs=1)
+    assert isinstance(result.articles, StoredArticles)
+    assert all(isinstance(item, Stored) and item.article.text == "" for item in result.articles.items)
+    seed = result.articles_by_id()[str(SEED_A)]
+    assert seed.text == SEED_A.read_text(encoding="utf-8")
+    assert [a.id for a in result.articles] == [item.id for item in result.articles.items]
+
+
+def test_the_text_folder_goes_with_the_last_reference_to_the_articles():
+    result = scan(CORPORA, jobs=1)
+    folder = result.articles._folder.name
+    assert os.listdir(folder)
+    del result
+    gc.collect()
+    assert not os.path.exists(folder)
