@@ -12,6 +12,10 @@ The stages are those of :func:`dedup.corpus.scan`, with the same functions, so t
 3. verification and alignment of candidate pairs in tasks; boilerplate and clusters (union-find) on the
    client.
 
+The client never holds the corpus: each signed chunk it receives has its texts written to a temporary
+folder (:mod:`dedup.corpus.texts`) and its band keys dropped, and alignment tasks are submitted a few at a
+time, each with the texts of its pairs read back (the workers need not share the client's disk).
+
 Needs the ``dask`` extra (``pip install 'dedup[dask]'``); with no scheduler address a ``LocalCluster`` of
 ``workers`` processes is started and stopped around the scan.
 """
@@ -20,8 +24,10 @@ from __future__ import annotations
 
 import operator
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -30,6 +36,7 @@ from dedup.candidates.lsh import Candidates, buckets_by_document, candidates_in_
 from dedup.candidates.signatures import Signed
 from dedup.corpus.result import ScanResult
 from dedup.corpus.stages import finish, load_and_sign, sign_tasks, stacked_band_keys
+from dedup.corpus.texts import Stored, text_folder, write_texts
 from dedup.errors import DedupError
 from dedup.parallel import Progress
 from dedup.settings import Settings
@@ -62,27 +69,38 @@ def cluster_client(scheduler: str | None, workers: int) -> Iterator[Any]:
         yield client
 
 
-def _gather_in_order(
-    client: Any, futures: list, sizes: list[int], progress: Progress | None, stage: str
-) -> list:
-    from distributed import as_completed
+def _with_texts(value: Any) -> Any:
+    """A task with every :class:`Stored` article in it read back (tuples, lists and dicts walked)."""
+    if isinstance(value, Stored):
+        return value.load()
+    if isinstance(value, dict):
+        return {key: _with_texts(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)) and any(isinstance(item, (Stored, dict, list)) for item in value):
+        return type(value)(_with_texts(item) for item in value)
+    return value
 
-    size_of = {future.key: size for future, size in zip(futures, sizes, strict=True)}
-    done, total = 0, sum(sizes)
+
+def _in_order(
+    submitted: Iterable[tuple[Any, int]], progress: Progress | None, stage: str, total: int
+) -> Iterator:
+    """The results of ``(future, size)`` pairs, in order, fetched one at a time; progress counts sizes."""
+    done = 0
     if progress:
         progress(stage, 0, total)
-    for future in as_completed(futures):
-        done += size_of[future.key]
+    for future, size in submitted:
+        yield future.result()
+        done += size
         if progress:
             progress(stage, done, total)
-    return client.gather(futures)
 
 
 class _DaskMapper:
-    """:func:`dedup.parallel.map_chunks` on a cluster: the same call, tasks run by the workers."""
+    """:func:`dedup.parallel.map_chunks` on a cluster: the same call, tasks run by the workers. At most
+    ``window`` tasks are in flight, each with its texts read back from the client's folder as it is
+    submitted, so the client holds the texts of those tasks only."""
 
-    def __init__(self, client: Any) -> None:
-        self.client = client
+    def __init__(self, client: Any, window: int) -> None:
+        self.client, self.window = client, window
 
     def __call__(
         self,
@@ -94,8 +112,24 @@ class _DaskMapper:
         sizes: list[int],
         crashes: object = None,  # Dask retries a task whose worker died, and reports one that keeps killing
     ) -> Iterator:
-        futures = self.client.map(function, tasks, pure=False)
-        yield from _gather_in_order(self.client, futures, sizes, progress, stage)
+        yield from _in_order(self._submitted(function, tasks, sizes), progress, stage, sum(sizes))
+
+    def _submitted(self, function: Callable, tasks: list, sizes: list[int]) -> Iterator[tuple[Any, int]]:
+        pending: deque = deque()
+        for task, size in zip(tasks, sizes, strict=True):
+            pending.append((self.client.submit(function, _with_texts(task), pure=False), size))
+            if len(pending) >= self.window:
+                yield pending.popleft()
+        yield from pending
+
+
+def _received(chunk: tuple[list[Signed], list], folder: str) -> tuple[list[Signed], list]:
+    """A signed chunk as the client keeps it: texts written to ``folder``, band keys dropped."""
+    signed, skipped = chunk
+    stored = write_texts(folder, [item.article for item in signed]) if signed else []
+    return [
+        replace(item, article=text).without_keys() for item, text in zip(signed, stored, strict=True)
+    ], skipped
 
 
 def _count(chunk: tuple[list[Signed], list]) -> int:
@@ -144,7 +178,9 @@ def scan(
         tasks = sign_tasks(files, settings, max_bytes, slots)
         sizes = [len(t[0]) for t in tasks]
         signed_futures = client.map(load_and_sign, tasks, pure=False)
-        chunks = _gather_in_order(client, signed_futures, sizes, progress, "reading")
+        texts = text_folder()
+        received = _in_order(zip(signed_futures, sizes, strict=True), progress, "reading", sum(sizes))
+        chunks = [_received(chunk, texts.name) for chunk in received]
         counts = [_count(c) for c in chunks]
         offsets = np.r_[0, np.cumsum(counts)][:-1].tolist()
         bounds = np.linspace(0, sum(counts), parts + 1).round().astype(np.int64)  # ranges of documents
@@ -174,8 +210,10 @@ def scan(
             for r in range(parts)
         ]
         found = _concatenated(client.gather(in_ranges))
+        del signed_futures, split, by_key, in_ranges  # the cluster may forget the signed corpus
         signed = [s for chunk_signed, _ in chunks for s in chunk_signed]
         skipped += [s for _, chunk_skipped in chunks for s in chunk_skipped]
+        mapper = _DaskMapper(client, 4 * slots)
         return finish(
-            signed, skipped, found, settings, jobs=slots, progress=progress, mapper=_DaskMapper(client)
+            signed, skipped, found, settings, jobs=slots, progress=progress, mapper=mapper, texts=texts
         )

@@ -1,0 +1,91 @@
+"""The scanning process's memory by stage: the parent of the local engine, or the Dask engine's client.
+
+A thread reads this process's resident set (``VmRSS``) every 0.1 s and keeps the peak of each stage, as the
+scan's progress names them ("reading" runs until candidates are found). Prints a table and writes
+``results/memory_<engine>_<articles>.json``.
+
+    .venv/bin/python benchmarks/synth.py --articles 100000 --out /tmp/synth100k
+    .venv/bin/python benchmarks/bench_memory.py /tmp/synth100k --engine local
+    .venv/bin/python benchmarks/bench_memory.py /tmp/synth100k --engine dask
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def _rss_mb() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) // 1024
+    return 0
+
+
+class StagePeaks:
+    """Peak RSS per stage, sampled by a daemon thread; ``progress`` is the scan's progress callback."""
+
+    def __init__(self) -> None:
+        self.stage, self.peaks, self.ends = "start", {}, {}
+        self.started = time.perf_counter()
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        while True:
+            self.peaks[self.stage] = max(self.peaks.get(self.stage, 0), _rss_mb())
+            time.sleep(0.1)
+
+    def progress(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self.enter(stage)
+
+    def enter(self, stage: str) -> None:
+        self.ends[self.stage] = round(time.perf_counter() - self.started, 1)
+        self.stage = stage
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path, help="output of benchmarks/synth.py")
+    parser.add_argument("--engine", choices=["local", "dask"], default="local")
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    shards = sorted(args.folder.glob("articles-*.jsonl"))
+    peaks = StagePeaks()
+    if args.engine == "dask":
+        from dedup.corpus.dask_engine import scan
+
+        result = scan(shards, workers=args.jobs, max_bytes=1 << 30, progress=peaks.progress)
+    else:
+        from dedup.corpus.local import scan
+
+        result = scan(shards, jobs=args.jobs, max_bytes=1 << 30, progress=peaks.progress)
+    peaks.enter("holding the result")
+    time.sleep(0.5)
+    report = {
+        "date": date.today().isoformat(),
+        "engine": args.engine,
+        "articles": len(result.articles),
+        "derived_pairs": len(result.pairs),
+        "seconds": round(time.perf_counter() - peaks.started, 1),
+        "peak_rss_mb_by_stage": peaks.peaks,
+        "stage_ends_s": peaks.ends,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"memory_{args.engine}_{len(result.articles)}.json"
+    out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    print(f"{'stage':<24} {'peak RSS':>10} {'ends at':>9}")
+    for stage, peak in peaks.peaks.items():
+        print(f"{stage:<24} {peak:>7,} MB {peaks.ends.get(stage, report['seconds']):>8} s")
+    print(f"{len(result.pairs):,} pairs, {report['seconds']} s end to end -> {out}")
+
+
+if __name__ == "__main__":
+    main()
