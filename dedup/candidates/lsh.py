@@ -122,7 +122,7 @@ def pack_entries(keys: np.ndarray, window_docs: np.ndarray) -> np.ndarray:
     return packed.ravel()
 
 
-_CHUNK = 1 << 23  # sorted entries examined at once
+_CHUNK = 1 << 20  # sorted entries examined at once: their temporaries are a few times their size
 
 
 def _useful_buckets(packed: np.ndarray, max_bucket_docs: int) -> tuple[np.ndarray, np.ndarray]:
@@ -181,15 +181,21 @@ def candidate_pairs(
     )
 
 
-def candidates_of_packed(packed: np.ndarray, *, max_bucket_docs: int, min_shared: int) -> Candidates:
+def candidates_of_packed(
+    packed: np.ndarray | list[np.ndarray], *, max_bucket_docs: int, min_shared: int
+) -> Candidates:
     """:func:`candidate_pairs` from entries of :func:`pack_entries` (sorted in place).
 
     Each ``(key, document)`` entry is one 64-bit word, so one in-place sort groups buckets and orders their
     documents. Every bucket of ``k`` documents yields its ``k (k - 1) / 2`` pairs, coded ``i * 2**31 + j``
-    and counted by sorting (:func:`_count_pairs`).
+    and counted by sorting (:func:`_count_pairs`). The entries may be handed over in a one-item list, which
+    is emptied: they are then freed once their buckets are read (an argument passed as such stays
+    referenced by the caller until the call returns), before the pairs are counted.
     """
-    documents, sizes = _useful_buckets(packed, max_bucket_docs)
-    del packed  # the caller may hand it over: it is not needed any more
+    entries = packed.pop() if isinstance(packed, list) else packed
+    del packed
+    documents, sizes = _useful_buckets(entries, max_bucket_docs)
+    del entries
     groups = _bucket_groups(documents, sizes)
     del documents, sizes  # the groups hold copies
     return _count_pairs(groups, min_shared=min_shared)

@@ -182,7 +182,7 @@ def local_candidates(signed: list[Signed], settings: Settings) -> Candidates:
     30 s at 100k articles against these 10 s: one process needs neither.)
     """
     return candidates_of_packed(
-        _packed_entries(signed, settings),
+        [_packed_entries(signed, settings)],  # handed over: freed before the pairs are counted
         max_bucket_docs=settings.max_bucket_docs,
         min_shared=settings.min_shared_buckets,
     )
