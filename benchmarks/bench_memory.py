@@ -48,6 +48,11 @@ class StagePeaks:
 
     def enter(self, stage: str) -> None:
         self.ends[self.stage] = round(time.perf_counter() - self.started, 1)
+        # as it goes: a run stopped before the end still tells where its time and memory went
+        print(
+            f"{self.stage:<24} {self.peaks.get(self.stage, 0):>7,} MB {self.ends[self.stage]:>8} s",
+            flush=True,
+        )
         self.stage = stage
 
 
@@ -58,6 +63,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
     shards = sorted(args.folder.glob("articles-*.jsonl"))
+    print(f"{'stage':<24} {'peak RSS':>10} {'ends at':>9}", flush=True)
     peaks = StagePeaks()
     if args.engine == "dask":
         from dedup.corpus.dask_engine import scan
@@ -81,9 +87,6 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"memory_{args.engine}_{len(result.articles)}.json"
     out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
-    print(f"{'stage':<24} {'peak RSS':>10} {'ends at':>9}")
-    for stage, peak in peaks.peaks.items():
-        print(f"{stage:<24} {peak:>7,} MB {peaks.ends.get(stage, report['seconds']):>8} s")
     print(f"{len(result.pairs):,} pairs, {report['seconds']} s end to end -> {out}")
 
 
