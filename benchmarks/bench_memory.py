@@ -2,11 +2,13 @@
 
 A thread reads this process's resident set (``VmRSS``) every 0.1 s and keeps the peak of each stage, as the
 scan's progress names them ("reading" runs until candidates are found). Prints a table and writes
-``results/memory_<engine>_<articles>.json``.
+``results/memory_<run>_<articles>.json`` (run: ``local``, ``dask`` or ``candidates`` for a run stopped after
+the LSH candidates).
 
     .venv/bin/python benchmarks/synth.py --articles 100000 --out /tmp/synth100k
     .venv/bin/python benchmarks/bench_memory.py /tmp/synth100k --engine local
     .venv/bin/python benchmarks/bench_memory.py /tmp/synth100k --engine dask
+    .venv/bin/python benchmarks/bench_memory.py /tmp/synth1m --shards 4 --candidates-only
 """
 
 from __future__ import annotations
@@ -56,38 +58,66 @@ class StagePeaks:
         self.stage = stage
 
 
+def _candidates_only(shards: list[Path], jobs: int, peaks: StagePeaks) -> dict[str, object]:
+    """Reading, signing and LSH candidates as the local engine runs them, and no more: where the time and
+    memory of a corpus too large to align here go first."""
+    from dedup.corpus.stages import load_and_sign, local_candidates, sign_tasks
+    from dedup.corpus.texts import text_folder
+    from dedup.parallel import map_chunks
+    from dedup.settings import Settings
+    from dedup.sources import as_roots, discover_all
+
+    settings = Settings()
+    files, _ = discover_all(as_roots(shards), 1 << 30)
+    with text_folder() as folder:
+        tasks = sign_tasks(files, settings, 1 << 30, jobs, folder)
+        signed = []
+        sizes = [len(task[0]) for task in tasks]
+        for chunk_signed, _ in map_chunks(load_and_sign, tasks, jobs, peaks.progress, "reading", sizes):
+            signed += chunk_signed
+        peaks.enter("lsh candidates")
+        found = local_candidates(signed, settings)
+    return {"articles": len(signed), "candidate_pairs": len(found.pairs)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="output of benchmarks/synth.py")
     parser.add_argument("--engine", choices=["local", "dask"], default="local")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--shards", type=int, help="only the first this many shards")
+    parser.add_argument("--candidates-only", action="store_true", help="stop after the LSH candidates")
     args = parser.parse_args()
-    shards = sorted(args.folder.glob("articles-*.jsonl"))
+    shards = sorted(args.folder.glob("articles-*.jsonl"))[: args.shards]
     print(f"{'stage':<24} {'peak RSS':>10} {'ends at':>9}", flush=True)
     peaks = StagePeaks()
-    if args.engine == "dask":
+    if args.candidates_only:
+        counts = _candidates_only(shards, args.jobs, peaks)
+        kind = "candidates"
+    elif args.engine == "dask":
         from dedup.corpus.dask_engine import scan
 
         result = scan(shards, workers=args.jobs, max_bytes=1 << 30, progress=peaks.progress)
+        counts, kind = {"articles": len(result.articles), "derived_pairs": len(result.pairs)}, "dask"
     else:
         from dedup.corpus.local import scan
 
         result = scan(shards, jobs=args.jobs, max_bytes=1 << 30, progress=peaks.progress)
-    peaks.enter("holding the result")
+        counts, kind = {"articles": len(result.articles), "derived_pairs": len(result.pairs)}, "local"
+    peaks.enter("end")
     time.sleep(0.5)
     report = {
         "date": date.today().isoformat(),
-        "engine": args.engine,
-        "articles": len(result.articles),
-        "derived_pairs": len(result.pairs),
+        "run": kind,
+        **counts,
         "seconds": round(time.perf_counter() - peaks.started, 1),
         "peak_rss_mb_by_stage": peaks.peaks,
         "stage_ends_s": peaks.ends,
     }
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"memory_{args.engine}_{len(result.articles)}.json"
+    out = RESULTS / f"memory_{kind}_{counts['articles']}.json"
     out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
-    print(f"{len(result.pairs):,} pairs, {report['seconds']} s end to end -> {out}")
+    print(f"{counts}, {report['seconds']} s end to end -> {out}")
 
 
 if __name__ == "__main__":
