@@ -41,3 +41,27 @@ def test_the_text_folder_goes_with_the_last_reference_to_the_articles():
     del result
     gc.collect()
     assert not os.path.exists(folder)
+
+
+def test_a_text_that_cannot_be_read_back_fails_its_pairs_only(tmp_path):
+    from dedup.corpus.result import FailedPair
+    from dedup.corpus.stages import _align_pairs
+    from dedup.settings import Settings
+
+    from .textgen import article
+
+    wire = article(5, sentences=10)
+    with text_folder() as folder:
+        (lost,) = write_texts(folder, [Article("c", "c", wire)])
+    gone = lost._replace(ref=lost.ref._replace(file=str(tmp_path / "removed.txt")))
+    task = (
+        [(0, 1), (0, 2)],
+        {0: Article("a", "a", wire), 1: Article("b", "b", wire), 2: gone},
+        Settings(),
+        [99, 99],
+        {},
+    )
+    aligned, failed = _align_pairs(task)
+    assert aligned.passages and not isinstance(aligned, FailedPair)
+    assert isinstance(failed, FailedPair) and (failed.a, failed.b) == ("a", "c")
+    assert "removed.txt" in failed.reason

@@ -89,15 +89,16 @@ def _align_pairs(task: AlignTask) -> list[Comparison | FailedPair]:
     pairs, items, settings, buckets, boilerplate = task
     if _comparer is None or _comparer.settings != settings:
         _comparer = Comparer(settings, _PREPARED_PER_WORKER)
-    articles = {k: loaded(item) for k, item in items.items()}
-    by_id = {article.id: article for article in articles.values()}
+    articles: dict[int, Article] = {}
     results: list[Comparison | FailedPair] = []
     for (i, j), shared in zip(pairs, buckets, strict=True):
-        try:
-            comparison = compared(_comparer, articles[i], articles[j], shared)
-            results.append(_without_boilerplate(comparison, by_id, boilerplate, settings))
+        try:  # a text that cannot be read back fails its pairs, not the task
+            a = articles[i] = articles.get(i) or loaded(items[i])
+            b = articles[j] = articles.get(j) or loaded(items[j])
+            comparison = compared(_comparer, a, b, shared)
+            results.append(_without_boilerplate(comparison, {a.id: a, b.id: b}, boilerplate, settings))
         except Exception as error:  # one pair's failure is that pair's, never the whole scan's
-            results.append(FailedPair(articles[i].id, articles[j].id, unexpected(error)))
+            results.append(FailedPair(items[i].id, items[j].id, unexpected(error)))
     return results
 
 
