@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import gc
 import os
+import tempfile
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dedup.cli import app
 from dedup.corpus.local import scan
 from dedup.corpus.texts import Stored, StoredArticles, loaded, text_folder, write_texts
+from dedup.output import OutputError
 from dedup.sources import Article
 
 from .conftest import CORPORA, SEED_A
@@ -65,3 +69,17 @@ def test_a_text_that_cannot_be_read_back_fails_its_pairs_only(tmp_path):
     assert aligned.passages and not isinstance(aligned, FailedPair)
     assert isinstance(failed, FailedPair) and (failed.a, failed.b) == ("a", "c")
     assert "removed.txt" in failed.reason
+
+
+def test_a_scan_without_a_writable_temporary_folder_is_a_clear_error(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    result = CliRunner().invoke(app, ["scan", str(CORPORA)])
+    assert result.exit_code == 2
+    assert "TMPDIR" in result.output and "Traceback" not in result.output
+
+
+def test_texts_that_cannot_be_written_are_a_clear_error(tmp_path):
+    with pytest.raises(OutputError, match="cannot be written"):
+        write_texts(tmp_path / "missing", [Article("a", "a", "text")])

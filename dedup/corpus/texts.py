@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple, overload
 
+from dedup.output import OutputError
 from dedup.sources import Article
 
 __all__ = ["TextRef", "Stored", "StoredArticles", "text_folder", "write_texts", "loaded"]
@@ -57,19 +58,31 @@ def loaded(item: Article | Stored) -> Article:
 
 def text_folder() -> tempfile.TemporaryDirectory:
     """A new temporary folder for a scan's texts (under ``TMPDIR``), removed with the object."""
-    return tempfile.TemporaryDirectory(prefix="dedup-texts-")
+    try:
+        return tempfile.TemporaryDirectory(prefix="dedup-texts-")
+    except OSError as error:
+        raise OutputError(
+            f"{tempfile.gettempdir()}: no temporary folder for the scan's texts ({error.strerror or error}); "
+            "set TMPDIR to a writable folder"
+        ) from None
 
 
 def write_texts(folder: str | os.PathLike, articles: Sequence[Article]) -> list[Stored]:
     """Write the texts of ``articles`` to one new file of ``folder``; the articles as :class:`Stored`."""
     path = Path(folder) / f"{uuid.uuid4().hex}.txt"  # a task retried file by file writes again, elsewhere
     stored, offset = [], 0
-    with open(path, "wb") as handle:
-        for article in articles:
-            data = article.text.encode("utf-8", "surrogatepass")  # texts as read: never lose a character
-            handle.write(data)
-            stored.append(Stored(replace(article, text=""), TextRef(str(path), offset, len(data))))
-            offset += len(data)
+    try:
+        with open(path, "wb") as handle:
+            for article in articles:
+                data = article.text.encode("utf-8", "surrogatepass")  # texts as read: never lose a character
+                handle.write(data)
+                stored.append(Stored(replace(article, text=""), TextRef(str(path), offset, len(data))))
+                offset += len(data)
+    except OSError as error:  # the disk, not an article: no scan can go on without its texts
+        raise OutputError(
+            f"{path}: the scan's texts cannot be written ({error.strerror or error}); TMPDIR needs room for "
+            "about the corpus's text"
+        ) from None
     return stored
 
 
