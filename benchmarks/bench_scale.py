@@ -173,7 +173,7 @@ def main() -> None:
         "candidate_pairs": result.candidates,
         "derived_pairs": len(result.pairs),
         "pairs_by_sharing": result.pairs_by_sharing(),
-        "verbatim_only_pairs": sum(c.verbatim_only for c in result.pairs),
+        "verbatim_only_pairs": result.pairs_verbatim_only(),
         "peak_rss_parent_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "peak_rss_worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         **accuracy(result, truth),

@@ -153,7 +153,7 @@ def _known_cosines(
     sentence on each side; NaN for the other spans."""
     words, chars = np.full(len(spans), np.nan), np.full(len(spans), np.nan)
     for k, span in enumerate(spans):
-        i, j = (a.sentence_at.get(span[:2]), b.sentence_at.get(span[2:])) if cosines else (None, None)
+        i, j = (None, None) if cosines is None else (a.sentence_at.get(span[:2]), b.sentence_at.get(span[2:]))
         if i is not None and j is not None:
             words[k], chars[k] = cosines.words[i, j], cosines.chars[i, j]
         elif a.forms[span[0] : span[1]] == b.forms[span[2] : span[3]]:
@@ -244,8 +244,8 @@ def align(
 def verbatim_passages(a: PreparedText, b: PreparedText, settings: Settings | None = None) -> list[Passage]:
     """The passages of step 1 alone (merged, trimmed, scored and given one partner as :func:`align` does):
     no sentence similarities, no rewrite model, and the texts' sentences never vectorised. What a scan
-    reports for a pair below its pre-check floor (:mod:`dedup.corpus.precheck`); where no rewrite meets
-    them, the verbatim passages :func:`align` finds."""
+    reports for a pair below its pre-check floor (:func:`dedup.corpus.stages.compared`); where no rewrite
+    meets them, the verbatim passages :func:`align` finds."""
     settings = settings or Settings()
     runs, seeds = _runs_and_seeds(a, b, settings)
     classified = (_classify(runs, seed, settings.max_gap_tokens) for seed in seeds)

@@ -27,7 +27,6 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -35,8 +34,8 @@ import numpy as np
 from dedup.candidates.lsh import Candidates, buckets_by_document, candidates_in_range, partition_keys
 from dedup.candidates.signatures import Signed
 from dedup.corpus.result import ScanResult
-from dedup.corpus.stages import finish, load_and_sign, sign_tasks, stacked_band_keys
-from dedup.corpus.texts import Stored, text_folder, write_texts
+from dedup.corpus.stages import finish, load_and_sign, sign_tasks, stacked_band_keys, store_texts
+from dedup.corpus.texts import Stored, text_folder
 from dedup.errors import DedupError
 from dedup.parallel import Progress
 from dedup.settings import Settings
@@ -126,10 +125,7 @@ class _DaskMapper:
 def _received(chunk: tuple[list[Signed], list], folder: str) -> tuple[list[Signed], list]:
     """A signed chunk as the client keeps it: texts written to ``folder``, band keys dropped."""
     signed, skipped = chunk
-    stored = write_texts(folder, [item.article for item in signed]) if signed else []
-    return [
-        replace(item, article=text).without_keys() for item, text in zip(signed, stored, strict=True)
-    ], skipped
+    return [item.without_keys() for item in store_texts(signed, folder)], skipped
 
 
 def _count(chunk: tuple[list[Signed], list]) -> int:

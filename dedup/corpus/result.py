@@ -79,7 +79,7 @@ class ScanResult:
             "neighbours_searched": self.neighbours,
             "derived_pairs": len(self.pairs),
             "pairs_by_sharing": self.pairs_by_sharing(),
-            "pairs_verbatim_only": sum(c.verbatim_only for c in self.pairs),
+            "pairs_verbatim_only": self.pairs_verbatim_only(),
             "clusters": [c.to_dict() for c in self.clusters],
             "derivation": derivation_graph(self.pairs),
             "boilerplate": {k: [list(s) for s in v] for k, v in sorted(self.boilerplate.items())},
@@ -94,6 +94,10 @@ class ScanResult:
         for comparison in self.pairs:
             counts[comparison.sharing] += 1
         return counts
+
+    def pairs_verbatim_only(self) -> int:
+        """How many pairs fell below the pre-check floor: matched from exact runs alone."""
+        return sum(comparison.verbatim_only for comparison in self.pairs)
 
     def pair_records(self) -> Iterator[dict[str, object]]:
         """One ``dedup compare --json`` object per derived pair, with ``a.id`` and ``b.id``."""

@@ -32,7 +32,7 @@ from dedup.sources import (
     read_file,
 )
 
-__all__ = ["neighbours_apply", "stacked_band_keys"]
+__all__ = ["neighbours_apply", "stacked_band_keys", "store_texts"]
 
 
 SignTask = tuple[Sequence[Path], Settings, int, str | None]
@@ -51,10 +51,15 @@ def load_and_sign(task: SignTask) -> tuple[list[Signed], list[Skipped]]:
                 signed.append(sign(article, settings))
             except Exception as error:  # one article's failure is that article's
                 skipped.append(Skipped(article.path, unexpected(error)))
-    if folder is not None and signed:
-        stored = write_texts(folder, [item.article for item in signed])
-        signed = [replace(item, article=text) for item, text in zip(signed, stored, strict=True)]
-    return signed, skipped
+    return (store_texts(signed, folder) if folder is not None else signed), skipped
+
+
+def store_texts(signed: list[Signed], folder: str) -> list[Signed]:
+    """``signed`` with their texts written to one new file of ``folder`` and their articles :class:`Stored`."""
+    if not signed:
+        return signed
+    stored = write_texts(folder, [item.article for item in signed])
+    return [replace(item, article=text) for item, text in zip(signed, stored, strict=True)]
 
 
 _comparer: Comparer | None = None

@@ -219,7 +219,7 @@ def render_scan(result: ScanResult, console: Console, limit: int = 10) -> None:
             f"{result.settings['neighbour_max_words']:,} content words (neighbour_max_words), so reuse that "
             "rewords every sentence may be missed.[/]"
         )
-    verbatim_only = sum(c.verbatim_only for c in result.pairs)
+    verbatim_only = result.pairs_verbatim_only()
     if verbatim_only:
         console.print(
             f"[dim]{verbatim_only:,} pairs shared too few LSH buckets (align_min_buckets) to be aligned in "
