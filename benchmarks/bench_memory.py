@@ -61,20 +61,14 @@ class StagePeaks:
 def _candidates_only(shards: list[Path], jobs: int, peaks: StagePeaks) -> dict[str, object]:
     """Reading, signing and LSH candidates as the local engine runs them, and no more: where the time and
     memory of a corpus too large to align here go first."""
-    from dedup.corpus.stages import load_and_sign, local_candidates, sign_tasks
+    from dedup.corpus.local import read_and_sign
+    from dedup.corpus.stages import local_candidates
     from dedup.corpus.texts import text_folder
-    from dedup.parallel import map_chunks
     from dedup.settings import Settings
-    from dedup.sources import as_roots, discover_all
 
     settings = Settings()
-    files, _ = discover_all(as_roots(shards), 1 << 30)
     with text_folder() as folder:
-        tasks = sign_tasks(files, settings, 1 << 30, jobs, folder)
-        signed = []
-        sizes = [len(task[0]) for task in tasks]
-        for chunk_signed, _ in map_chunks(load_and_sign, tasks, jobs, peaks.progress, "reading", sizes):
-            signed += chunk_signed
+        signed, _ = read_and_sign(shards, settings, jobs, 1 << 30, peaks.progress, folder)
         peaks.enter("lsh candidates")
         found = local_candidates(signed, settings)
     return {"articles": len(signed), "candidate_pairs": len(found.pairs)}

@@ -13,11 +13,12 @@ from dedup.parallel import Progress, map_chunks
 from dedup.settings import Settings
 from dedup.sources import (
     FILE_CRASHES,
+    Skipped,
     as_roots,
     discover_all,
 )
 
-__all__ = ["scan"]
+__all__ = ["scan", "read_and_sign"]
 
 
 def scan(
@@ -34,14 +35,28 @@ def scan(
     articles are referenced; this process holds ids, signatures and results."""
     settings = settings or Settings()
     jobs = jobs or os.cpu_count() or 1
-    files, skipped = discover_all(as_roots(root), max_bytes)
     texts = text_folder()  # this process keeps ids and signatures; the texts wait on disk
-    tasks = sign_tasks(files, settings, max_bytes, jobs, texts.name)
+    signed, skipped = read_and_sign(root, settings, jobs, max_bytes, progress, texts.name)
+    found = local_candidates(signed, settings)
+    return finish(signed, skipped, found, settings, jobs=jobs, progress=progress, texts=texts)
+
+
+def read_and_sign(
+    root: str | os.PathLike | Sequence[str | os.PathLike],
+    settings: Settings,
+    jobs: int,
+    max_bytes: int,
+    progress: Progress | None,
+    folder: str,
+) -> tuple[list[Signed], list[Skipped]]:
+    """The first stage of :func:`scan`: every article of ``root`` signed in ``jobs`` processes, its text
+    written to ``folder``; the files and articles skipped, with their reasons."""
+    files, skipped = discover_all(as_roots(root), max_bytes)
+    tasks = sign_tasks(files, settings, max_bytes, jobs, folder)
     signed: list[Signed] = []
     for chunk_signed, chunk_skipped in map_chunks(
         load_and_sign, tasks, jobs, progress, "reading", [len(t[0]) for t in tasks], FILE_CRASHES
     ):
         signed.extend(chunk_signed)
         skipped.extend(chunk_skipped)
-    found = local_candidates(signed, settings)
-    return finish(signed, skipped, found, settings, jobs=jobs, progress=progress, texts=texts)
+    return signed, skipped
