@@ -62,15 +62,14 @@ def _candidates_only(shards: list[Path], jobs: int, peaks: StagePeaks) -> dict[s
     """Reading, signing and LSH candidates as the local engine runs them, and no more: where the time and
     memory of a corpus too large to align here go first."""
     from dedup.corpus.local import read_and_sign
-    from dedup.corpus.stages import local_candidates
     from dedup.corpus.texts import text_folder
     from dedup.settings import Settings
 
     settings = Settings()
     with text_folder() as folder:
-        signed, _ = read_and_sign(shards, settings, jobs, 1 << 30, peaks.progress, folder)
+        signed, _, entries = read_and_sign(shards, settings, jobs, 1 << 30, peaks.progress, folder)
         peaks.enter("lsh candidates")
-        found = local_candidates(signed, settings)
+        found = entries.candidates(len(signed), settings)
     return {"articles": len(signed), "candidate_pairs": len(found.pairs)}
 
 

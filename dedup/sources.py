@@ -577,7 +577,7 @@ def _read_files(task: tuple[Sequence[Path], int]) -> tuple[list[Article], list[S
     return articles, skipped
 
 
-def _one_file_each(task: tuple) -> list[tuple]:
+def one_file_each(task: tuple) -> list[tuple]:
     return [((path,), *task[1:]) for path in task[0]]
 
 
@@ -585,12 +585,12 @@ def _merged(results: list[tuple[list, list]]) -> tuple[list, list]:
     return [x for found, _ in results for x in found], [x for _, bad in results for x in bad]
 
 
-def _died_reading(task: tuple) -> tuple[list, list[Skipped]]:
+def died_reading(task: tuple) -> tuple[list, list[Skipped]]:
     return [], [Skipped(path_label(path), PROCESS_DIED) for path in task[0]]
 
 
 # tasks of files, ``(paths, ...)`` giving ``(found, skipped)``: a file whose worker process dies is skipped
-FILE_CRASHES = Crashes(split=_one_file_each, merge=_merged, failed=_died_reading)
+FILE_CRASHES = Crashes(split=one_file_each, merge=_merged, failed=died_reading)
 
 
 def read_all(

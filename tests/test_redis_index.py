@@ -235,8 +235,9 @@ def test_the_bucket_rules_in_numpy_sqlite_and_redis_give_the_same_shared_counts(
     same in all three (an index query of the later article, among the earlier ones)."""
     import redis
 
+    from dedup.candidates.lsh import candidate_pairs
     from dedup.candidates.signatures import sign
-    from dedup.corpus.stages import local_candidates
+    from dedup.corpus.stages import stacked_band_keys
 
     redis.Redis.from_url(redis_url).flushall()
     corpus = _corpus()
@@ -245,7 +246,10 @@ def test_the_bucket_rules_in_numpy_sqlite_and_redis_give_the_same_shared_counts(
         for k in range(4)
     ]
     settings = Settings(max_bucket_docs=max_bucket_docs)
-    found = local_candidates([sign(a, settings) for a in corpus], settings)
+    found = candidate_pairs(
+        *stacked_band_keys([sign(a, settings) for a in corpus], settings),
+        max_bucket_docs=max_bucket_docs, min_shared=settings.min_shared_buckets,
+    )  # fmt: skip
     by_numpy = {(int(i), int(j), int(n)) for (i, j), n in zip(found.pairs, found.shared, strict=True)}
     assert any(n >= 10 for _, _, n in by_numpy)  # copies share many buckets
     order = {a.id: k for k, a in enumerate(corpus)}

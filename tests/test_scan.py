@@ -11,11 +11,13 @@ from typer.testing import CliRunner
 
 from dedup.candidates.blocks import boilerplate_blocks, boilerplate_runs, shared_block_pairs
 from dedup.candidates.lsh import (
+    KEY_BITS,
     band_keys,
     buckets_by_document,
     candidate_pairs,
     candidates_in_range,
     lsh_parameters,
+    pack_entries,
     partition_keys,
     s_curve,
 )
@@ -343,6 +345,45 @@ def test_candidates_shuffled_by_key_then_by_document_equal_candidates_over_all_k
         assert np.all((part.pairs[:, 0] >= bounds[r]) & (part.pairs[:, 0] < bounds[r + 1]))
     assert np.concatenate([c.pairs for c in found]).tolist() == whole.pairs.tolist()
     assert np.concatenate([c.shared for c in found]).tolist() == whole.shared.tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), max_size=6), min_size=1, max_size=12),
+    st.integers(1, 4),
+    st.integers(1, 40),
+    st.integers(2, 4),
+    st.integers(1, 3),
+)
+def test_candidates_counted_from_entries_on_disk_a_partition_at_a_time_equal_candidates_in_memory(
+    tmp_path_factory, articles, chunk, partition_entries, max_bucket_docs, min_shared
+):
+    """A local scan's entries written chunk by chunk and counted by key partition and document range, at any
+    partition size, give exactly the candidates of all keys at once."""
+    from dedup.corpus.entries import BandEntries
+    from dedup.corpus.stages import SignedChunk
+
+    spread = np.uint64(0x9E3779B97F4A7)  # keys over the whole key space, so that partitions differ
+    keys_of = [
+        (np.array([[k1, 10 + k2] for k1, k2 in windows], dtype=np.uint64).reshape(-1, 2) * spread)
+        % np.uint64(1 << KEY_BITS)
+        for windows in articles
+    ]
+    keys = np.concatenate(keys_of)
+    docs = np.repeat(np.arange(len(articles)), [len(k) for k in keys_of])
+    whole = candidate_pairs(keys, docs, max_bucket_docs=max_bucket_docs, min_shared=min_shared)
+    settings = Settings(max_bucket_docs=max_bucket_docs, min_shared_buckets=min_shared)
+    folder = tmp_path_factory.mktemp("entries")
+    entries = BandEntries(folder)
+    for first in range(0, len(articles), chunk):
+        part = keys_of[first : first + chunk]
+        packed = np.sort(
+            pack_entries(np.concatenate(part), np.repeat(np.arange(len(part)), [len(k) for k in part]))
+        )
+        entries.add(SignedChunk([None] * len(part), [], packed), first)
+    found = entries.candidates(len(articles), settings, partition_entries=partition_entries)
+    assert found.pairs.tolist() == whole.pairs.tolist() and found.shared.tolist() == whole.shared.tolist()
+    assert list(folder.iterdir()) == []  # entries and ranges are removed once counted
 
 
 @settings(max_examples=100, deadline=None)

@@ -12,6 +12,7 @@ documents are boilerplate: :mod:`dedup.candidates.blocks`.)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +27,10 @@ __all__ = [
     "pack_entries",
     "candidates_of_packed",
     "partition_keys",
+    "useful_buckets",
     "buckets_by_document",
+    "route_buckets",
+    "joined",
     "candidates_in_range",
     "s_curve",
 ]
@@ -125,7 +129,7 @@ def pack_entries(keys: np.ndarray, window_docs: np.ndarray) -> np.ndarray:
 _CHUNK = 1 << 20  # sorted entries examined at once: their temporaries are a few times their size
 
 
-def _useful_buckets(packed: np.ndarray, max_bucket_docs: int) -> tuple[np.ndarray, np.ndarray]:
+def useful_buckets(packed: np.ndarray, max_bucket_docs: int) -> tuple[np.ndarray, np.ndarray]:
     """The distinct documents of every bucket holding 2 to ``max_bucket_docs`` of them, ascending and laid
     end to end, and each such bucket's size. ``packed`` is sorted (in place), so buckets are runs; it is read
     in chunks cut at bucket boundaries and only the useful buckets are kept (most hold one document).
@@ -172,7 +176,7 @@ def candidate_pairs(
 
     ``keys`` is ``(n_windows, bands)`` from :func:`band_keys`; ``window_docs[w]`` is the document of window
     ``w``. A bucket holding more than ``max_bucket_docs`` documents pairs its first document with each
-    of the others only (a star, see :func:`_useful_buckets`). Counting shared buckets separates reuse
+    of the others only (a star, see :func:`useful_buckets`). Counting shared buckets separates reuse
     (many windows agree, in many bands) from documents that merely share a topic (a chance collision or
     two).
     """
@@ -181,23 +185,14 @@ def candidate_pairs(
     )
 
 
-def candidates_of_packed(
-    packed: np.ndarray | list[np.ndarray], *, max_bucket_docs: int, min_shared: int
-) -> Candidates:
+def candidates_of_packed(packed: np.ndarray, *, max_bucket_docs: int, min_shared: int) -> Candidates:
     """:func:`candidate_pairs` from entries of :func:`pack_entries` (sorted in place).
 
     Each ``(key, document)`` entry is one 64-bit word, so one in-place sort groups buckets and orders their
     documents. Every bucket of ``k`` documents yields its ``k (k - 1) / 2`` pairs, coded ``i * 2**31 + j``
-    and counted by sorting (:func:`_count_pairs`). The entries may be handed over in a one-item list, which
-    is emptied: they are then freed once their buckets are read (an argument passed as such stays
-    referenced by the caller until the call returns), before the pairs are counted.
+    and counted by sorting (:func:`_count_pairs`).
     """
-    entries = packed.pop() if isinstance(packed, list) else packed
-    del packed
-    documents, sizes = _useful_buckets(entries, max_bucket_docs)
-    del entries
-    groups = _bucket_groups(documents, sizes)
-    del documents, sizes  # the groups hold copies
+    groups = _bucket_groups(*useful_buckets(packed, max_bucket_docs))
     return _count_pairs(groups, min_shared=min_shared)
 
 
@@ -271,9 +266,8 @@ def partition_keys(
 def buckets_by_document(
     pieces: list[tuple[np.ndarray, np.ndarray]], *, max_bucket_docs: int, bounds: np.ndarray
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The useful buckets of one key partition (its ``(keys, documents)`` pieces), sent on by document: to
-    each range ``[bounds[r], bounds[r + 1])`` go the buckets in which one of its documents comes first in a
-    pair, as ``(documents laid end to end, bucket sizes)``.
+    """The useful buckets of one key partition (its ``(keys, documents)`` pieces), sent on by document
+    (:func:`route_buckets`).
 
     Then :func:`candidates_in_range` over what a range received from every key partition finds exactly the
     :func:`candidate_pairs` whose first document is in the range, and only those return: the pairs sharing a
@@ -281,20 +275,42 @@ def buckets_by_document(
     """
     keys = np.concatenate([k for k, _ in pieces]) if pieces else np.zeros(0, dtype=np.uint64)
     docs = np.concatenate([d for _, d in pieces]) if pieces else np.zeros(0, dtype=np.int64)
-    documents, sizes = _useful_buckets(pack_entries(keys[:, None], docs), max_bucket_docs)
+    return route_buckets(*useful_buckets(pack_entries(keys[:, None], docs), max_bucket_docs), bounds)
+
+
+def route_buckets(
+    documents: np.ndarray, sizes: np.ndarray, bounds: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Buckets (from :func:`useful_buckets`) sent to ranges of documents: to each range ``[bounds[r],
+    bounds[r + 1])`` go the buckets in which one of its documents comes first in a pair, as ``(documents
+    laid end to end, bucket sizes)``."""
+    ranges = len(bounds) - 1
+    if ranges == 1:
+        return [(documents, sizes)]
     starts = np.cumsum(sizes) - sizes
     bucket = np.repeat(np.arange(len(sizes)), sizes)
-    not_last = np.ones(len(documents), dtype=bool)
-    not_last[starts + sizes - 1] = False  # the largest document of a bucket is first in none of its pairs
-    ranges = len(bounds) - 1
     where = np.searchsorted(bounds, documents, "right") - 1
-    sent = np.unique(bucket[not_last] * ranges + where[not_last])  # (bucket, range), each once
+    # documents ascend in a bucket, so their ranges do: a (bucket, range) is sent where the range changes,
+    # and never for the largest document of a bucket, which is first in none of its pairs
+    sent = np.r_[True, where[1:] != where[:-1]] if len(where) else np.zeros(0, dtype=bool)
+    sent[starts] = True
+    sent[starts + sizes - 1] = False
+    sent_bucket, sent_range = bucket[sent], where[sent]
     result = []
     for part in range(ranges):
         chosen = np.zeros(len(sizes), dtype=bool)
-        chosen[sent[sent % ranges == part] // ranges] = True
+        chosen[sent_bucket[sent_range == part]] = True
         result.append((documents[np.repeat(chosen, sizes)], sizes[chosen]))
     return result
+
+
+def joined(ranges: Sequence[Candidates]) -> Candidates:
+    """The candidates of ascending, disjoint ranges of first documents, as one sorted set."""
+    if not ranges:
+        return Candidates(np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64))
+    return Candidates(
+        np.concatenate([c.pairs for c in ranges]).reshape(-1, 2), np.concatenate([c.shared for c in ranges])
+    )
 
 
 def candidates_in_range(

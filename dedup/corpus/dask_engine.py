@@ -31,10 +31,10 @@ from typing import Any
 
 import numpy as np
 
-from dedup.candidates.lsh import Candidates, buckets_by_document, candidates_in_range, partition_keys
+from dedup.candidates.lsh import Candidates, buckets_by_document, candidates_in_range, joined, partition_keys
 from dedup.candidates.signatures import Signed
 from dedup.corpus.result import ScanResult
-from dedup.corpus.stages import finish, load_and_sign, sign_tasks, stacked_band_keys, store_texts
+from dedup.corpus.stages import SignedChunk, finish, load_and_sign, sign_tasks, stacked_band_keys, store_texts
 from dedup.corpus.texts import Stored, text_folder
 from dedup.errors import DedupError
 from dedup.parallel import Progress
@@ -122,18 +122,17 @@ class _DaskMapper:
         yield from pending
 
 
-def _received(chunk: tuple[list[Signed], list], folder: str) -> tuple[list[Signed], list]:
+def _received(chunk: SignedChunk, folder: str) -> tuple[list[Signed], list]:
     """A signed chunk as the client keeps it: texts written to ``folder``, band keys dropped."""
-    signed, skipped = chunk
-    return [item.without_keys() for item in store_texts(signed, folder)], skipped
+    return [item.without_keys() for item in store_texts(chunk.signed, folder)], chunk.skipped
 
 
 def _count(chunk: tuple[list[Signed], list]) -> int:
     return len(chunk[0])
 
 
-def _partitions(chunk: tuple[list[Signed], list], offset: int, parts: int, settings: Settings) -> list:
-    return partition_keys(*stacked_band_keys(chunk[0], settings, offset), parts)
+def _partitions(chunk: SignedChunk, offset: int, parts: int, settings: Settings) -> list:
+    return partition_keys(*stacked_band_keys(chunk.signed, settings, offset), parts)
 
 
 def _by_document(
@@ -146,13 +145,6 @@ def _in_range(
     received: list[tuple[np.ndarray, np.ndarray]], settings: Settings, low: int, high: int
 ) -> Candidates:
     return candidates_in_range(received, min_shared=settings.min_shared_buckets, low=low, high=high)
-
-
-def _concatenated(ranges: list[Candidates]) -> Candidates:
-    """The candidates of ascending, disjoint ranges of first documents, as one sorted set."""
-    return Candidates(
-        np.concatenate([c.pairs for c in ranges]).reshape(-1, 2), np.concatenate([c.shared for c in ranges])
-    )
 
 
 def scan(
@@ -205,7 +197,7 @@ def scan(
             )
             for r in range(parts)
         ]
-        found = _concatenated(client.gather(in_ranges))
+        found = joined(client.gather(in_ranges))
         del signed_futures, split, by_key, in_ranges  # the cluster may forget the signed corpus
         signed = [s for chunk_signed, _ in chunks for s in chunk_signed]
         skipped += [s for _, chunk_skipped in chunks for s in chunk_skipped]

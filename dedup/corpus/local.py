@@ -6,13 +6,13 @@ import os
 from collections.abc import Sequence
 
 from dedup.candidates.signatures import Signed
+from dedup.corpus.entries import BandEntries
 from dedup.corpus.result import ScanResult
-from dedup.corpus.stages import finish, load_and_sign, local_candidates, sign_tasks
+from dedup.corpus.stages import SIGN_CRASHES, finish, load_and_sign, sign_tasks
 from dedup.corpus.texts import text_folder
 from dedup.parallel import Progress, map_chunks
 from dedup.settings import Settings
 from dedup.sources import (
-    FILE_CRASHES,
     Skipped,
     as_roots,
     discover_all,
@@ -36,8 +36,8 @@ def scan(
     settings = settings or Settings()
     jobs = jobs or os.cpu_count() or 1
     texts = text_folder()  # this process keeps ids and signatures; the texts wait on disk
-    signed, skipped = read_and_sign(root, settings, jobs, max_bytes, progress, texts.name)
-    found = local_candidates(signed, settings)
+    signed, skipped, entries = read_and_sign(root, settings, jobs, max_bytes, progress, texts.name)
+    found = entries.candidates(len(signed), settings)
     return finish(signed, skipped, found, settings, jobs=jobs, progress=progress, texts=texts)
 
 
@@ -48,15 +48,18 @@ def read_and_sign(
     max_bytes: int,
     progress: Progress | None,
     folder: str,
-) -> tuple[list[Signed], list[Skipped]]:
+) -> tuple[list[Signed], list[Skipped], BandEntries]:
     """The first stage of :func:`scan`: every article of ``root`` signed in ``jobs`` processes, its text
-    written to ``folder``; the files and articles skipped, with their reasons."""
+    and its band entries written to ``folder`` (the articles come back without either); the files and
+    articles skipped, with their reasons."""
     files, skipped = discover_all(as_roots(root), max_bytes)
     tasks = sign_tasks(files, settings, max_bytes, jobs, folder)
     signed: list[Signed] = []
-    for chunk_signed, chunk_skipped in map_chunks(
-        load_and_sign, tasks, jobs, progress, "reading", [len(t[0]) for t in tasks], FILE_CRASHES
+    entries = BandEntries(folder)
+    for chunk in map_chunks(
+        load_and_sign, tasks, jobs, progress, "reading", [len(t[0]) for t in tasks], SIGN_CRASHES
     ):
-        signed.extend(chunk_signed)
-        skipped.extend(chunk_skipped)
-    return signed, skipped
+        entries.add(chunk, len(signed))
+        signed.extend(chunk.signed)
+        skipped.extend(chunk.skipped)
+    return signed, skipped, entries

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from dedup.candidates.blocks import boilerplate_blocks, boilerplate_runs, shared_block_pairs
-from dedup.candidates.lsh import Candidates, candidates_of_packed, pack_entries
+from dedup.candidates.lsh import Candidates, pack_entries
 from dedup.candidates.neighbours import neighbour_pairs
 from dedup.candidates.signatures import Signed, lsh_bands, sign
 from dedup.comparison import Comparer, comparison_of
@@ -28,7 +28,9 @@ from dedup.settings import Settings
 from dedup.sources import (
     Article,
     Skipped,
+    died_reading,
     files_per_task,
+    one_file_each,
     read_file,
 )
 
@@ -38,9 +40,20 @@ __all__ = ["neighbours_apply", "stacked_band_keys", "store_texts"]
 SignTask = tuple[Sequence[Path], Settings, int, str | None]
 
 
-def load_and_sign(task: SignTask) -> tuple[list[Signed], list[Skipped]]:
+class SignedChunk(NamedTuple):
+    """A chunk of files read and signed: its articles, what was skipped, and, when its texts went to a
+    folder, its band entries (:func:`~dedup.candidates.lsh.pack_entries`, sorted; documents numbered from 0
+    in the order of ``signed``), whose keys its articles no longer hold."""
+
+    signed: list[Signed]
+    skipped: list[Skipped]
+    entries: np.ndarray
+
+
+def load_and_sign(task: SignTask) -> SignedChunk:
     """Read and sign a chunk of files; an article that cannot be signed is skipped with the reason. With a
-    text folder, the chunk's texts are written there and its articles come back :class:`Stored`."""
+    text folder, the chunk's texts are written there, its articles come back :class:`Stored` and its band
+    keys come back packed as entries (the local engine's; the Dask engine shuffles keys instead)."""
     paths, settings, max_bytes, folder = task
     signed, skipped = [], []
     for path in paths:
@@ -51,7 +64,47 @@ def load_and_sign(task: SignTask) -> tuple[list[Signed], list[Skipped]]:
                 signed.append(sign(article, settings))
             except Exception as error:  # one article's failure is that article's
                 skipped.append(Skipped(article.path, unexpected(error)))
-    return (store_texts(signed, folder) if folder is not None else signed), skipped
+    if folder is None:
+        return SignedChunk(signed, skipped, _NO_ENTRIES)
+    entries = _packed_entries(signed, settings)
+    return SignedChunk(store_texts(signed, folder), skipped, entries)
+
+
+_NO_ENTRIES = np.zeros(0, dtype=np.uint64)
+_PACK_ARTICLES = 1000  # articles packed at once: few numpy calls, a small transient copy of their keys
+
+
+def _packed_entries(signed: list[Signed], settings: Settings) -> np.ndarray:
+    """:func:`~dedup.candidates.lsh.pack_entries` of every article, written into one array and sorted; each
+    item's keys are dropped from ``signed`` once written, so they are never held twice."""
+    packed = np.empty(sum(s.keys.size for s in signed), dtype=np.uint64)
+    filled = 0
+    for first in range(0, len(signed), _PACK_ARTICLES):
+        part = signed[first : first + _PACK_ARTICLES]
+        keys, window_docs = stacked_band_keys(part, settings, first)
+        packed[filled : filled + keys.size] = pack_entries(keys, window_docs)
+        filled += keys.size
+        signed[first : first + _PACK_ARTICLES] = [item.without_keys() for item in part]
+    packed.sort()
+    return packed
+
+
+def _merged_chunks(parts: list[SignedChunk]) -> SignedChunk:
+    """The chunk of a task whose files were signed one by one (after a worker died): documents renumbered."""
+    signed, skipped, entries = [], [], []
+    for part in parts:
+        entries.append(part.entries + np.uint64(len(signed)))
+        signed += part.signed
+        skipped += part.skipped
+    return SignedChunk(signed, skipped, np.sort(np.concatenate(entries)) if entries else _NO_ENTRIES)
+
+
+# a file whose worker process dies while it is read or signed is skipped; the other files are signed
+SIGN_CRASHES = Crashes(
+    split=one_file_each,
+    merge=_merged_chunks,
+    failed=lambda task: SignedChunk([], died_reading(task)[1], _NO_ENTRIES),
+)
 
 
 def store_texts(signed: list[Signed], folder: str) -> list[Signed]:
@@ -177,38 +230,6 @@ def stacked_band_keys(
     bands = lsh_bands(settings)[0]
     keys = np.concatenate([s.keys for s in signed]) if signed else np.zeros((0, bands), dtype=np.uint64)
     return keys, first_doc + np.repeat(np.arange(len(signed)), [len(s.keys) for s in signed])
-
-
-def local_candidates(signed: list[Signed], settings: Settings) -> Candidates:
-    """Candidate pairs (indices into ``signed``) from all band keys at once, in this process.
-
-    Entries are packed article by article into one array handed over to (and freed by) the counting, and
-    each item of ``signed`` gives up its band keys once they are packed (they become an empty array), so
-    the keys are never held twice. (The Dask engine's two shuffles, by key and then by document, cost
-    30 s at 100k articles against these 10 s: one process needs neither.)
-    """
-    return candidates_of_packed(
-        [_packed_entries(signed, settings)],  # handed over: freed before the pairs are counted
-        max_bucket_docs=settings.max_bucket_docs,
-        min_shared=settings.min_shared_buckets,
-    )
-
-
-_PACK_ARTICLES = 1000  # articles packed at once: few numpy calls, a small transient copy of their keys
-
-
-def _packed_entries(signed: list[Signed], settings: Settings) -> np.ndarray:
-    """:func:`~dedup.candidates.pack_entries` of every article, written into one array; each item's keys
-    are dropped from ``signed`` once written."""
-    packed = np.empty(sum(s.keys.size for s in signed), dtype=np.uint64)
-    filled = 0
-    for first in range(0, len(signed), _PACK_ARTICLES):
-        part = signed[first : first + _PACK_ARTICLES]
-        keys, window_docs = stacked_band_keys(part, settings, first)
-        packed[filled : filled + keys.size] = pack_entries(keys, window_docs)
-        filled += keys.size
-        signed[first : first + _PACK_ARTICLES] = [item.without_keys() for item in part]
-    return packed
 
 
 class _Blocks(NamedTuple):
