@@ -135,7 +135,7 @@ def test_a_footer_in_many_articles_is_boilerplate_not_reuse(tmp_path):
     for seed in range(10):
         _write(tmp_path, f"story{seed}.txt", article(100 + seed) + "\n" + footer + "\n")
     result = scan(tmp_path, jobs=1, settings=Settings(boilerplate_docs=5))
-    assert result.pairs == []
+    assert list(result.pairs) == []
     assert len(result.boilerplate) == 10
     story = (tmp_path / "story0.txt").read_text(encoding="utf-8")
     spans = result.boilerplate[str(tmp_path / "story0.txt")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 import tempfile
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from dedup.cli import app
 from dedup.corpus.local import scan
+from dedup.corpus.pairs import StoredPairs
 from dedup.corpus.texts import Stored, StoredArticles, loaded, text_folder, write_texts
 from dedup.output import OutputError
 from dedup.sources import Article
@@ -83,3 +85,51 @@ def test_a_scan_without_a_writable_temporary_folder_is_a_clear_error(tmp_path, m
 def test_texts_that_cannot_be_written_are_a_clear_error(tmp_path):
     with pytest.raises(OutputError, match="cannot be written"):
         write_texts(tmp_path / "missing", [Article("a", "a", "text")])
+
+
+def test_a_scans_pairs_wait_on_disk_and_read_back_as_they_were_aligned(tmp_path):
+    from .textgen import article
+
+    wire = article(7, sentences=12)
+    for k in range(4):  # a wire and its copies, each with an ending of its own
+        (tmp_path / f"copy{k}.txt").write_text(wire + "\n\n" + article(20 + k, sentences=3), encoding="utf-8")
+    result = scan(tmp_path, jobs=1)
+    assert isinstance(result.pairs, StoredPairs) and len(result.pairs) == 6
+    pairs = list(result.pairs)
+    assert [result.pairs[k] for k in range(len(pairs))] == result.pairs[:] == pairs
+    assert result.pairs[-1] == pairs[-1]
+    assert list(result.pair_records()) == [comparison.to_dict() for comparison in pairs]
+    held = dataclasses.replace(result, pairs=pairs)  # the same result with its pairs in memory
+    assert held.summary() == result.summary()
+
+
+_ONE_PAIR: list = []
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text() | st.just("lone \udcff surrogate"))
+def test_every_pair_written_is_read_back_exactly(identifier):
+    from dedup.comparison import Comparer
+    from dedup.settings import Settings
+
+    from .textgen import article
+
+    if not _ONE_PAIR:
+        wire = article(5, sentences=8)
+        _ONE_PAIR.append(
+            Comparer(Settings())(Article("a", "a", wire), Article("b", "b", wire + " And more."))
+        )
+    comparison = _ONE_PAIR[0]
+    comparison = dataclasses.replace(comparison, a=dataclasses.replace(comparison.a, id=identifier))
+    with text_folder() as folder:
+        stored = StoredPairs(tempfile.TemporaryDirectory(dir=folder))
+        stored.append(comparison)
+        stored.append(_ONE_PAIR[0])
+        assert list(stored) == [comparison, _ONE_PAIR[0]] and stored[0] == comparison
+
+
+def test_pairs_that_cannot_be_written_are_a_clear_error():
+    folder = text_folder()
+    folder.cleanup()
+    with pytest.raises(OutputError, match="pairs cannot be written"):
+        StoredPairs(folder)

@@ -3,12 +3,13 @@ failed pairs; the ``--json`` summary and the ``--jsonl`` records."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from dedup.attribution import derivation_graph
+from dedup.corpus.pairs import StoredPairs
 from dedup.corpus.texts import StoredArticles
 from dedup.model import Comparison
 from dedup.sources import Article, Skipped
@@ -52,7 +53,7 @@ class ScanResult:
     candidate pairs that were verified."""
 
     articles: Sequence[Article]  # a scan's: each text read from disk when asked for (dedup.corpus.texts)
-    pairs: list[Comparison]
+    pairs: Sequence[Comparison]  # a scan's: on disk, each read back when asked for (dedup.corpus.pairs)
     boilerplate: dict[str, list[tuple[int, int]]]  # article id -> character spans of boilerplate windows
     clusters: list[Cluster]
     skipped: list[Skipped]
@@ -101,8 +102,11 @@ class ScanResult:
 
     def pair_records(self) -> Iterator[dict[str, object]]:
         """One ``dedup compare --json`` object per derived pair, with ``a.id`` and ``b.id``."""
-        for comparison in self.pairs:
-            yield comparison.to_dict()
+        if isinstance(self.pairs, StoredPairs):
+            yield from self.pairs.records()  # as written: no comparison rebuilt to be written again
+        else:
+            for comparison in self.pairs:
+                yield comparison.to_dict()
 
 
 def root_of(parent: dict, x):
@@ -114,7 +118,7 @@ def root_of(parent: dict, x):
     return x
 
 
-def union_find_clusters(pairs: list[Comparison]) -> list[Cluster]:
+def union_find_clusters(pairs: Iterable[Comparison]) -> list[Cluster]:
     """Articles joined by pairs that share a reuse case (not templates, not minor passages alone)."""
     parent: dict[str, str] = {}
     chars: dict[str, int] = {}

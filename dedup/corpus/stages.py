@@ -18,8 +18,9 @@ from dedup.candidates.lsh import Candidates, pack_entries
 from dedup.candidates.neighbours import neighbour_pairs
 from dedup.candidates.signatures import Signed, lsh_bands, sign
 from dedup.comparison import Comparer, comparison_of
+from dedup.corpus.pairs import StoredPairs
 from dedup.corpus.result import FailedPair, ScanResult, root_of, union_find_clusters
-from dedup.corpus.texts import Stored, StoredArticles, loaded, write_texts
+from dedup.corpus.texts import Stored, StoredArticles, loaded, text_folder, write_texts
 from dedup.errors import unexpected
 from dedup.hashing import features
 from dedup.model import Comparison
@@ -399,18 +400,25 @@ def finish(
         spans = {item.id: boilerplate[item.id] for item in members.values() if item.id in boilerplate}
         return chunk, members, settings, [buckets[p] for p in chunk], spans
 
-    derived: list[Comparison] = []
     failed: list[FailedPair] = []
-    for chunk_results in mapper(
-        _align_pairs, [task(c) for c in pair_chunks], jobs, progress, "aligning", [len(c) for c in pair_chunks],
-        _PAIR_CRASHES,
-    ):  # fmt: skip
-        for comparison in chunk_results:
-            if isinstance(comparison, FailedPair):
-                failed.append(comparison)
-            elif comparison.passages:
-                derived.append(comparison)
+    derived = StoredPairs(texts or text_folder())  # the parent holds no pair: they wait on disk
+
+    def aligned() -> Iterator[Comparison]:
+        """Each pair that shares passages, as it is aligned, once written; failed pairs set apart."""
+        for chunk_results in mapper(
+            _align_pairs, [task(c) for c in pair_chunks], jobs, progress, "aligning",
+            [len(c) for c in pair_chunks], _PAIR_CRASHES,
+        ):  # fmt: skip
+            for comparison in chunk_results:
+                if isinstance(comparison, FailedPair):
+                    failed.append(comparison)
+                elif comparison.passages:
+                    derived.append(comparison)
+                    yield comparison
+
+    clusters = union_find_clusters(aligned())  # in the same pass: the pairs are not read back for it
+    derived.close()
     return ScanResult(
-        StoredArticles(items, texts), derived, boilerplate, union_find_clusters(derived), skipped, pairs,
-        searched, settings.as_dict(), failed,
+        StoredArticles(items, texts), derived, boilerplate, clusters, skipped, pairs, searched,
+        settings.as_dict(), failed,
     )  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import shlex
 from typing import TYPE_CHECKING
 
@@ -175,7 +176,8 @@ def _more(console: Console, hidden: int, what: str) -> None:
 def _render_top_pairs(result: ScanResult, console: Console, limit: int) -> None:
     """What the most derived pairs share (their first passage), and the command that shows all of it."""
     articles = result.articles_by_id()
-    ranked = sorted(
+    ranked = heapq.nsmallest(  # one pass holding ``limit`` pairs: a scan's pairs are read from disk
+        limit,
         result.pairs,
         key=lambda c: (-max(c.a.derived_fraction, c.b.derived_fraction), c.a.id or "", c.b.id or ""),
     )
@@ -183,7 +185,7 @@ def _render_top_pairs(result: ScanResult, console: Console, limit: int) -> None:
     table.add_column("pair", overflow="fold", ratio=1)
     table.add_column("passages", no_wrap=True)
     table.add_column("first shared passage, in the first article", ratio=2)
-    for pair in ranked[:limit]:
+    for pair in ranked:
         first = pair.passages[0]
         kinds = "\n".join(f"{sum(p.kind == k for p in pair.passages)} {k}" for k in ("verbatim", "rewrite"))
         table.add_row(
