@@ -25,6 +25,7 @@ truth as labelled pairs for ``dedup bench sweep`` in ``pairs.jsonl`` (README for
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -122,9 +123,11 @@ def generate(
     words: int = 700,
     stock_phrases: int = 0,
     phrases_per_article: int = 0,
+    source_window: int = 100_000,
 ) -> Iterator[tuple[dict, dict | None]]:
     """``(article, truth or None)`` for ``articles`` articles of about ``words`` words, each new text quoting
-    ``phrases_per_article`` of a pool of ``stock_phrases`` phrases."""
+    ``phrases_per_article`` of a pool of ``stock_phrases`` phrases. A derived article's source is one of the
+    last ``source_window`` originals (news reuses recent copy; memory holds that many texts, not all)."""
     rng = np.random.default_rng(seed)
     pool = _stock_phrases(markov, rng, stock_phrases) if stock_phrases else []
     kinds = rng.choice(
@@ -133,6 +136,7 @@ def generate(
     )  # fmt: skip
     kinds[: max(1, articles // 50)] = "original"
     originals: list[tuple[int, list[str], str]] = []
+    originals_seen = 0
     start_day = date(2020, 1, 1)
     batch = 2000
     for first in range(0, articles, batch):
@@ -148,7 +152,11 @@ def generate(
             day = (start_day + timedelta(days=int(number * 3650 / max(articles, 1)))).isoformat()
             if kind == "original":
                 text, _ = _text(own)
-                originals.append((number, own, text))
+                if len(originals) < source_window:
+                    originals.append((number, own, text))
+                else:  # a ring: the oldest original gives way
+                    originals[originals_seen % source_window] = (number, own, text)
+                originals_seen += 1
                 yield {"id": article_id, "text": text, "date": day}, None
                 continue
             source_number, source_sentences, source_text = originals[int(rng.integers(len(originals)))]
@@ -218,6 +226,14 @@ def _write_pairs(path: Path, truths: list[dict], originals: list[str], shard: in
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
+def _write_shards(folder: Path, records: Iterator[dict], shard: int) -> None:
+    """``articles-NNN.jsonl`` of ``shard`` records each, written as they come: memory holds no corpus."""
+    for number, group in itertools.groupby(enumerate(records), key=lambda item: item[0] // shard):
+        with open(folder / f"articles-{number:03d}.jsonl", "w", encoding="utf-8") as handle:
+            for _, record in group:
+                handle.write(json.dumps(record) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=10_000)
@@ -228,27 +244,30 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=700, help="words per article, about")
     parser.add_argument("--stock-phrases", type=int, default=0, help="pool of phrases shared by chance")
     parser.add_argument("--phrases-per-article", type=int, default=3)
+    parser.add_argument(
+        "--source-window", type=int, default=100_000, help="sources drawn from this many latest originals"
+    )
     args = parser.parse_args()
     if not args.source.is_dir() or not any(args.source.rglob("*.txt")):
         parser.error(f"{args.source}: no folder of .txt source texts there; give one with --source")
     markov = Markov(_source_texts(args.source))
     args.out.mkdir(parents=True, exist_ok=True)
-    shards: dict[int, list[str]] = {}
     truths, originals = [], []
     with open(args.out / "truth.jsonl", "w", encoding="utf-8") as truth_file:
-        for number, (record, truth) in enumerate(
-            generate(
-                markov, args.articles, args.seed, args.words, args.stock_phrases, args.phrases_per_article
-            )
-        ):
-            shards.setdefault(number // args.shard, []).append(json.dumps(record))
-            if truth:
-                truth_file.write(json.dumps(truth) + "\n")
-                truths.append(truth)
-            else:
-                originals.append(record["id"])
-    for shard, lines in shards.items():
-        (args.out / f"articles-{shard:03d}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+        def articles() -> Iterator[dict]:
+            for record, truth in generate(
+                markov, args.articles, args.seed, args.words, args.stock_phrases, args.phrases_per_article,
+                args.source_window,
+            ):  # fmt: skip
+                if truth:
+                    truth_file.write(json.dumps(truth) + "\n")
+                    truths.append(truth)
+                else:
+                    originals.append(record["id"])
+                yield record
+
+        _write_shards(args.out, articles(), args.shard)
     _write_pairs(args.out / "pairs.jsonl", truths, originals, args.shard, np.random.default_rng(args.seed))
     print(f"{args.articles:,} articles in {args.out}")
 
