@@ -282,25 +282,27 @@ def route_buckets(
     documents: np.ndarray, sizes: np.ndarray, bounds: np.ndarray
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Buckets (from :func:`useful_buckets`) sent to ranges of documents: to each range ``[bounds[r],
-    bounds[r + 1])`` go the buckets in which one of its documents comes first in a pair, as ``(documents
-    laid end to end, bucket sizes)``."""
+    bounds[r + 1])``, from every bucket in which one of its documents comes first in a pair, that document
+    and those after it (the others are in none of the range's pairs), as ``(documents laid end to end,
+    sizes)``."""
     ranges = len(bounds) - 1
     if ranges == 1:
         return [(documents, sizes)]
-    starts = np.cumsum(sizes) - sizes
-    bucket = np.repeat(np.arange(len(sizes)), sizes)
+    ends = np.repeat(np.cumsum(sizes), sizes)  # where each document's bucket ends
     where = np.searchsorted(bounds, documents, "right") - 1
-    # documents ascend in a bucket, so their ranges do: a (bucket, range) is sent where the range changes,
-    # and never for the largest document of a bucket, which is first in none of its pairs
-    sent = np.r_[True, where[1:] != where[:-1]] if len(where) else np.zeros(0, dtype=bool)
-    sent[starts] = True
-    sent[starts + sizes - 1] = False
-    sent_bucket, sent_range = bucket[sent], where[sent]
+    # documents ascend in a bucket, so their ranges do: a range's part of a bucket begins where the range
+    # changes, and never at the largest document of a bucket, which is first in none of its pairs
+    begins = np.r_[True, where[1:] != where[:-1]] if len(where) else np.zeros(0, dtype=bool)
+    begins[np.cumsum(sizes) - sizes] = True
+    begins[ends - 1] = False
+    begins = np.flatnonzero(begins)
     result = []
     for part in range(ranges):
-        chosen = np.zeros(len(sizes), dtype=bool)
-        chosen[sent_bucket[sent_range == part]] = True
-        result.append((documents[np.repeat(chosen, sizes)], sizes[chosen]))
+        first = begins[where[begins] == part]
+        lengths = ends[first] - first
+        before = np.cumsum(lengths) - lengths
+        chosen = np.arange(int(lengths.sum())) + np.repeat(first - before, lengths)
+        result.append((documents[chosen], lengths.astype(sizes.dtype)))
     return result
 
 

@@ -4,10 +4,11 @@ so that the scanning process never holds every window's band keys nor every usef
 Each signed chunk's entries (:func:`~dedup.candidates.lsh.pack_entries`: bucket key above, document number
 below) are sorted and written to one file as the chunk arrives, and its articles drop their keys. Band keys
 are hashes, so equal ranges of keys split the entries evenly: key partition ``p`` is the slice of every
-file between two keys, found by binary search in a memory map, and holds whole buckets. Each partition's
-useful buckets are sent to ranges of documents (files again: the second shuffle of the Dask engine, on one
-disk), and each range's pairs are counted alone (:func:`~dedup.candidates.lsh.candidates_in_range`). Memory
-holds one partition, or one range, at a time: about ``partition_entries`` entries.
+file between two keys, found by binary search, and holds whole buckets. Each partition's useful buckets are
+sent to ranges of documents (:func:`~dedup.candidates.lsh.route_buckets`; files again: the Dask engine's
+second shuffle, on one disk), and each range's pairs are counted alone
+(:func:`~dedup.candidates.lsh.candidates_in_range`). Memory holds one partition (about
+``PARTITION_ENTRIES`` entries) or one range at a time.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ __all__ = ["BandEntries"]
 
 # 2**25 entries (256 MB) per key partition: what counting holds at once, a few times over in temporaries
 PARTITION_ENTRIES = 1 << 25
+# a bucket goes to each range where one of its documents is first in a pair, so ranges receive more than
+# partitions hold (3.4 times at 200k synthetic articles, 11 ranges): more ranges, each smaller
+RANGES_PER_PARTITION = 4
 
 
 class BandEntries:
@@ -73,8 +77,11 @@ class BandEntries:
         word_bounds = np.array(
             [((p << KEY_BITS) // parts) << DOC_BITS for p in range(1, parts)], dtype=np.uint64
         )
-        doc_bounds = np.linspace(0, documents, parts + 1).round().astype(np.int64)
-        ranges = [(self.folder / f"range-{r}.docs", self.folder / f"range-{r}.sizes") for r in range(parts)]
+        ranges = parts if parts == 1 else RANGES_PER_PARTITION * parts
+        doc_bounds = np.linspace(0, documents, ranges + 1).round().astype(np.int64)
+        range_files = [
+            (self.folder / f"range-{r}.docs", self.folder / f"range-{r}.sizes") for r in range(ranges)
+        ]
         cuts = [_cuts(path, word_bounds) for path in self.files]
         for p in range(parts):
             packed = np.concatenate(
@@ -83,14 +90,14 @@ class BandEntries:
             )
             routed = route_buckets(*useful_buckets(packed, settings.max_bucket_docs), doc_bounds)
             del packed
-            for (docs_path, sizes_path), (docs, sizes) in zip(ranges, routed, strict=True):
+            for (docs_path, sizes_path), (docs, sizes) in zip(range_files, routed, strict=True):
                 _append(docs_path, docs)
                 _append(sizes_path, sizes)
         for path in self.files:
             path.unlink()
         self.files, self.count = [], 0
         found = []
-        for r, (docs_path, sizes_path) in enumerate(ranges):
+        for r, (docs_path, sizes_path) in enumerate(range_files):
             received = [(np.fromfile(docs_path, dtype=np.int32), np.fromfile(sizes_path, dtype=np.int32))]
             docs_path.unlink()
             sizes_path.unlink()
