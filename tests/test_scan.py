@@ -381,7 +381,11 @@ def test_candidates_counted_from_entries_on_disk_a_partition_at_a_time_equal_can
             pack_entries(np.concatenate(part), np.repeat(np.arange(len(part)), [len(k) for k in part]))
         )
         entries.add(SignedChunk([None] * len(part), [], packed), first)
-    found = entries.candidates(len(articles), settings, partition_entries=partition_entries)
+    steps = []
+    found = entries.candidates(
+        len(articles), settings, lambda *step: steps.append(step), partition_entries=partition_entries
+    )
+    assert [done for _, done, _ in steps] == list(range(steps[-1][2] + 1))  # a bar that ends full
     assert found.pairs.tolist() == whole.pairs.tolist() and found.shared.tolist() == whole.shared.tolist()
     assert list(folder.iterdir()) == []  # entries and ranges are removed once counted
 

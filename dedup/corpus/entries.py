@@ -33,6 +33,7 @@ from dedup.candidates.lsh import (
 from dedup.corpus.stages import SignedChunk
 from dedup.errors import SettingsError
 from dedup.output import OutputError
+from dedup.parallel import Progress
 from dedup.settings import Settings
 
 __all__ = ["BandEntries"]
@@ -42,6 +43,7 @@ PARTITION_ENTRIES = 1 << 25
 # a bucket goes to each range where one of its documents is first in a pair, so ranges receive more than
 # partitions hold (3.4 times at 200k synthetic articles, 11 ranges): more ranges, each smaller
 RANGES_PER_PARTITION = 4
+_STAGE = "counting shared buckets"
 
 
 class BandEntries:
@@ -68,10 +70,16 @@ class BandEntries:
         self.count += entries.size
 
     def candidates(
-        self, documents: int, settings: Settings, *, partition_entries: int = PARTITION_ENTRIES
+        self,
+        documents: int,
+        settings: Settings,
+        progress: Progress | None = None,
+        *,
+        partition_entries: int = PARTITION_ENTRIES,
     ) -> Candidates:
         """The pairs of the ``documents`` added sharing at least ``min_shared_buckets`` buckets, as
-        :func:`~dedup.candidates.lsh.candidate_pairs` finds them; the entry files are removed."""
+        :func:`~dedup.candidates.lsh.candidate_pairs` finds them; the entry files are removed. ``progress``
+        counts partitions, then ranges, as the stage ``counting shared buckets``."""
         parts = max(1, math.ceil(self.count / partition_entries))
         # partition p: the keys from (p << KEY_BITS) // parts, the first word of an entry with such a key
         word_bounds = np.array(
@@ -83,16 +91,22 @@ class BandEntries:
             (self.folder / f"range-{r}.docs", self.folder / f"range-{r}.sizes") for r in range(ranges)
         ]
         cuts = [_cuts(path, word_bounds) for path in self.files]
+        report = progress or (lambda stage, done, total: None)
+        report(_STAGE, 0, parts + ranges)
         for p in range(parts):
             packed = np.concatenate(
                 [_read(path, cut[p], cut[p + 1]) for path, cut in zip(self.files, cuts, strict=True)]
                 or [np.zeros(0, dtype=np.uint64)]
             )
-            routed = route_buckets(*useful_buckets(packed, settings.max_bucket_docs), doc_bounds)
+            buckets = useful_buckets(packed, settings.max_bucket_docs)
             del packed
-            for (docs_path, sizes_path), (docs, sizes) in zip(range_files, routed, strict=True):
+            for (docs_path, sizes_path), (docs, sizes) in zip(
+                range_files, route_buckets(*buckets, doc_bounds), strict=True
+            ):
                 _append(docs_path, docs)
                 _append(sizes_path, sizes)
+            del buckets
+            report(_STAGE, p + 1, parts + ranges)
         for path in self.files:
             path.unlink()
         self.files, self.count = [], 0
@@ -107,8 +121,9 @@ class BandEntries:
                     min_shared=settings.min_shared_buckets,
                     low=int(doc_bounds[r]),
                     high=int(doc_bounds[r + 1]),
-                )  # fmt: skip
+                )
             )
+            report(_STAGE, parts + r + 1, parts + ranges)
         return joined(found)
 
 

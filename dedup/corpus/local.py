@@ -37,7 +37,7 @@ def scan(
     jobs = jobs or os.cpu_count() or 1
     texts = text_folder()  # this process keeps ids and signatures; the texts wait on disk
     signed, skipped, entries = read_and_sign(root, settings, jobs, max_bytes, progress, texts.name)
-    found = entries.candidates(len(signed), settings)
+    found = entries.candidates(len(signed), settings, progress)
     return finish(signed, skipped, found, settings, jobs=jobs, progress=progress, texts=texts)
 
 
