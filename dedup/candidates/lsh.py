@@ -218,8 +218,9 @@ def _count_pairs(
         return Candidates(np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64))
     pairs_of = np.zeros(n_docs, dtype=np.int64)
     for members in groups:  # the document in column p of a sorted row is first in size - 1 - p pairs
-        firsts = np.tile(np.arange(members.shape[1] - 1, -1, -1), len(members))
-        pairs_of += np.bincount(members.ravel(), weights=firsts, minlength=n_docs).astype(np.int64)
+        size = members.shape[1]
+        for column in range(size - 1):  # a column at a time: no temporary as large as the group
+            pairs_of += (size - 1 - column) * np.bincount(members[:, column], minlength=n_docs)
     cumulative = np.cumsum(pairs_of[low:high])
     bounds = low + np.unique(
         np.r_[
@@ -322,4 +323,6 @@ def candidates_in_range(
     :func:`buckets_by_document` sent to that range by every key partition."""
     documents = np.concatenate([d for d, _ in received]) if received else np.zeros(0, dtype=np.int32)
     sizes = np.concatenate([s for _, s in received]) if received else np.zeros(0, dtype=np.int32)
-    return _count_pairs(_bucket_groups(documents, sizes), min_shared=min_shared, low=low, high=high)
+    groups = _bucket_groups(documents, sizes)
+    del documents, sizes  # the groups hold copies: the range's buckets are held once while counting
+    return _count_pairs(groups, min_shared=min_shared, low=low, high=high)
