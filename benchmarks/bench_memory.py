@@ -1,7 +1,7 @@
 """The scanning process's memory by stage: the parent of the local engine, or the Dask engine's client.
 
 A thread reads this process's resident set (``VmRSS``) every 0.1 s and keeps the peak of each stage, as the
-scan's progress names them ("reading" runs until candidates are found). Prints a table and writes
+scan's progress names them (reading, counting shared buckets, finding candidates, aligning). Prints a table and writes
 ``results/memory_<run>_<articles>.json`` (run: ``local``, ``dask`` or ``candidates`` for a run stopped after
 the LSH candidates).
 
