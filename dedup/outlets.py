@@ -40,7 +40,7 @@ def outlet_table(result: ScanResult) -> list[dict[str, object]]:
     """One row per outlet, most derived first: articles, visible characters, the derived share overall and by
     origin (wire or outlet), and how many of its articles reuse wire copy without crediting the wire."""
     articles = result.articles_by_id()  # a scan's read each text when looked up
-    outlet = {a.id: outlet_of(a) for a in result.articles}
+    outlet = {a.id: outlet_of(a) for a in result.articles_without_texts()}  # naming needs no text
     derived_by: dict[str, dict[str, np.ndarray]] = defaultdict(dict)  # article -> origin -> covered mask
     for pair in result.pairs:
         way = pair.direction.source if pair.direction else "unknown"

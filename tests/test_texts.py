@@ -133,3 +133,13 @@ def test_pairs_that_cannot_be_written_are_a_clear_error():
     folder.cleanup()
     with pytest.raises(OutputError, match="pairs cannot be written"):
         StoredPairs(folder)
+
+
+def test_articles_without_texts_read_none(monkeypatch):
+    from dedup.corpus.texts import TextRef
+
+    result = scan(CORPORA, jobs=1)
+    ids = [article.id for article in result.articles]
+    monkeypatch.setattr(TextRef, "read", lambda ref: pytest.fail("a text was read"))
+    headers = list(result.articles_without_texts())
+    assert [a.id for a in headers] == ids and all(a.text == "" for a in headers)

@@ -72,6 +72,12 @@ class ScanResult:
             return self.articles.by_id()
         return {article.id: article for article in self.articles}
 
+    def articles_without_texts(self) -> Iterator[Article]:
+        """The articles, a scan's with empty texts (read none): ids, paths, sources, dates."""
+        if isinstance(self.articles, StoredArticles):
+            return self.articles.without_texts()
+        return iter(self.articles)
+
     def summary(self) -> dict[str, object]:
         """The ``--json`` summary of a scan."""
         return {

@@ -111,6 +111,10 @@ class StoredArticles(Sequence[Article]):
     def __iter__(self) -> Iterator[Article]:
         return (loaded(item) for item in self.items)
 
+    def without_texts(self) -> Iterator[Article]:
+        """The articles with their texts left on disk (empty): ids, paths, sources, dates."""
+        return (item.article if isinstance(item, Stored) else item for item in self.items)
+
     def by_id(self) -> Mapping[str, Article]:
         """The articles by id, each text read when looked up."""
         return _ById({item.id: item for item in self.items})
