@@ -424,7 +424,7 @@ def test_candidates_refuse_keys_wider_than_band_keys_make_them():
         candidate_pairs(keys, np.array([0, 1]), max_bucket_docs=10, min_shared=1)
 
 
-def test_candidates_counted_in_several_passes_equal_one_pass(monkeypatch):
+def test_candidates_counted_in_several_passes_and_pieces_equal_one_pass(monkeypatch):
     import dedup.candidates.lsh
 
     rng = np.random.default_rng(5)
@@ -432,6 +432,7 @@ def test_candidates_counted_in_several_passes_equal_one_pass(monkeypatch):
     docs = np.sort(rng.integers(0, 60, size=400))
     whole = candidate_pairs(keys, docs, max_bucket_docs=50, min_shared=2)
     monkeypatch.setattr(dedup.candidates.lsh, "_PASS_PAIRS", 100)
+    monkeypatch.setattr(dedup.candidates.lsh, "_CHUNK", 7)  # entries, bucket rows and columns in pieces
     passes = candidate_pairs(keys, docs, max_bucket_docs=50, min_shared=2)
     assert len(whole.pairs) > 0
     assert passes.pairs.tolist() == whole.pairs.tolist() and passes.shared.tolist() == whole.shared.tolist()

@@ -112,19 +112,21 @@ class BandEntries:
         self.files, self.count = [], 0
         found = []
         for r, (docs_path, sizes_path) in enumerate(range_files):
-            received = [(np.fromfile(docs_path, dtype=np.int32), np.fromfile(sizes_path, dtype=np.int32))]
-            docs_path.unlink()
-            sizes_path.unlink()
             found.append(
-                candidates_in_range(
-                    received,
-                    min_shared=settings.min_shared_buckets,
-                    low=int(doc_bounds[r]),
-                    high=int(doc_bounds[r + 1]),
-                )
+                _range_candidates(docs_path, sizes_path, settings, int(doc_bounds[r]), int(doc_bounds[r + 1]))
             )
             report(_STAGE, parts + r + 1, parts + ranges)
         return joined(found)
+
+
+def _range_candidates(
+    docs_path: Path, sizes_path: Path, settings: Settings, low: int, high: int
+) -> Candidates:
+    """:func:`~dedup.candidates.lsh.candidates_in_range` of one range's files, which are removed."""
+    received = [(np.fromfile(docs_path, dtype=np.int32), np.fromfile(sizes_path, dtype=np.int32))]
+    docs_path.unlink()
+    sizes_path.unlink()
+    return candidates_in_range(received, min_shared=settings.min_shared_buckets, low=low, high=high)
 
 
 @contextmanager
