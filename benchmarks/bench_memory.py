@@ -1,9 +1,9 @@
 """The scanning process's memory by stage: the parent of the local engine, or the Dask engine's client.
 
 A thread reads this process's resident set (``VmRSS``) every 0.1 s and keeps the peak of each stage, as the
-scan's progress names them (reading, counting shared buckets, finding candidates, aligning). Prints a table and writes
-``results/memory_<run>_<articles>.json`` (run: ``local``, ``dask`` or ``candidates`` for a run stopped after
-the LSH candidates).
+scan's progress names them (reading, counting shared buckets, finding candidates, aligning). Prints a table
+and writes ``results/memory_<run>_<articles>.json`` (run: ``local``, ``dask`` or ``candidates`` for a run
+stopped after the LSH candidates).
 
     .venv/bin/python benchmarks/synth.py --articles 100000 --out /tmp/synth100k
     .venv/bin/python benchmarks/bench_memory.py /tmp/synth100k --engine local

@@ -24,6 +24,7 @@ __all__ = [
     "band_keys",
     "Candidates",
     "candidate_pairs",
+    "check_documents",
     "pack_entries",
     "candidates_of_packed",
     "partition_keys",
@@ -115,10 +116,16 @@ def _frequent(values: np.ndarray, minimum: int) -> tuple[np.ndarray, np.ndarray]
     return frequent, np.searchsorted(values, frequent, "right") - np.searchsorted(values, frequent, "left")
 
 
+def check_documents(count: int) -> None:
+    """Refuse a scan of more documents than an entry's document bits number."""
+    if count > 1 << DOC_BITS:
+        raise SettingsError(f"a scan holds at most {1 << DOC_BITS:,} documents")
+
+
 def pack_entries(keys: np.ndarray, window_docs: np.ndarray) -> np.ndarray:
     """Every ``(window, band)`` entry as one 64-bit word: its bucket key above, its document below."""
-    if len(window_docs) and int(window_docs.max()) >= 1 << DOC_BITS:
-        raise SettingsError(f"a scan holds at most {1 << DOC_BITS:,} documents")
+    if len(window_docs):
+        check_documents(int(window_docs.max()) + 1)
     if keys.size and int(keys.max()) >= 1 << KEY_BITS:
         raise SettingsError(f"bucket keys must be below 2**{KEY_BITS} (see band_keys)")
     packed = keys.astype(np.uint64) << np.uint64(DOC_BITS)
@@ -302,12 +309,13 @@ def route_buckets(
     ranges = len(bounds) - 1
     if ranges == 1:
         return [(documents, sizes)]
-    ends = np.repeat(np.cumsum(sizes), sizes)  # where each document's bucket ends
+    bucket_ends = np.cumsum(sizes)
+    ends = np.repeat(bucket_ends, sizes)  # where each document's bucket ends
     where = np.searchsorted(bounds, documents, "right") - 1
     # documents ascend in a bucket, so their ranges do: a range's part of a bucket begins where the range
     # changes, and never at the largest document of a bucket, which is first in none of its pairs
     begins = np.r_[True, where[1:] != where[:-1]] if len(where) else np.zeros(0, dtype=bool)
-    begins[np.cumsum(sizes) - sizes] = True
+    begins[bucket_ends - sizes] = True
     begins[ends - 1] = False
     begins = np.flatnonzero(begins)
     result = []

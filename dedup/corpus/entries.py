@@ -26,12 +26,12 @@ from dedup.candidates.lsh import (
     KEY_BITS,
     Candidates,
     candidates_in_range,
+    check_documents,
     joined,
     route_buckets,
     useful_buckets,
 )
 from dedup.corpus.stages import SignedChunk
-from dedup.errors import SettingsError
 from dedup.output import OutputError
 from dedup.parallel import Progress
 from dedup.settings import Settings
@@ -58,8 +58,7 @@ class BandEntries:
         """Write the sorted entries of ``chunk``, whose documents are numbered from 0, as documents from
         ``first_doc`` on (the chunk's entries are changed in place)."""
         entries = chunk.entries
-        if first_doc + len(chunk.signed) > 1 << DOC_BITS:
-            raise SettingsError(f"a scan holds at most {1 << DOC_BITS:,} documents")
+        check_documents(first_doc + len(chunk.signed))
         if not entries.size:
             return
         entries += np.uint64(first_doc)  # the document is the low bits: the order of entries is kept
@@ -143,7 +142,7 @@ def _writing(path: Path) -> Iterator[None]:
 
 def _append(path: Path, values: np.ndarray) -> None:
     with _writing(path), open(path, "ab") as handle:
-        values.astype(np.int32).tofile(handle)
+        values.astype(np.int32, copy=False).tofile(handle)
 
 
 _WORD = np.dtype(np.uint64).itemsize
