@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dedup.align.cases import cases
+from dedup.align.cases import SummaryReading, cases
 from dedup.align.passages import align, verbatim_passages
 from dedup.align.prepare import PreparedText, prepare
 from dedup.align.rewrite import RewriteModel
@@ -74,11 +74,11 @@ def comparison_of(
     *,
     with_ids: bool = False,
     credits: tuple[Sequence[Credit], Sequence[Credit]] | None = None,
-    summaries: bool = True,
+    summaries: SummaryReading = "a",
     verbatim_only: bool = False,
 ) -> Comparison:
     """The comparison of ``a`` and ``b`` given their shared ``passages``: reuse cases
-    (:mod:`dedup.align.cases`; ``summaries``: whether ``a`` may summarise ``b``), fractions (of text inside
+    (:mod:`dedup.align.cases`; ``summaries``: which side may summarise the other), fractions (of text inside
     a passage or a case), verdicts, credits and the likely direction of derivation (see
     :mod:`dedup.attribution`); ``verbatim_only``: the passages come from exact runs alone."""
     credits_a, credits_b = (
@@ -123,8 +123,9 @@ class Comparer:
             self._cache.popitem(last=False)
         return prepared
 
-    def __call__(self, a: Article, b: Article, *, summaries: bool = True) -> Comparison:
-        """``a`` compared with ``b``; ``summaries``: whether ``a`` may be read as a summary of ``b``."""
+    def __call__(self, a: Article, b: Article, *, summaries: SummaryReading = "a") -> Comparison:
+        """``a`` compared with ``b``; ``summaries``: which side may be read as a summary of the other
+        (:data:`~dedup.align.cases.SummaryReading`)."""
         prepared_a, prepared_b = self.prepared(a), self.prepared(b)
         return _compare_prepared(
             a, b, prepared_a, prepared_b, self.settings, with_ids=True, rewrite_model=self.rewrite_model,
@@ -137,7 +138,7 @@ class Comparer:
         prepared_a, prepared_b = self.prepared(a), self.prepared(b)
         return comparison_of(
             a, b, verbatim_passages(prepared_a, prepared_b, self.settings), self.settings, with_ids=True,
-            credits=(prepared_a.credits, prepared_b.credits), summaries=False, verbatim_only=True,
+            credits=(prepared_a.credits, prepared_b.credits), summaries="none", verbatim_only=True,
         )  # fmt: skip
 
 
@@ -149,7 +150,7 @@ def _compare_prepared(
     settings: Settings,
     with_ids: bool,
     rewrite_model: RewriteModel | None = None,
-    summaries: bool = True,
+    summaries: SummaryReading = "a",
 ) -> Comparison:
     passages = align(prepared_a, prepared_b, settings, rewrite_model=rewrite_model)
     credits = (prepared_a.credits, prepared_b.credits)

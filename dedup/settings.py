@@ -85,7 +85,7 @@ class Settings:
         "other side's: text only one side holds (an outlet's own sentence) splits the case there."
     )  # fmt: skip
     summary_ratio: float = setting(
-        2.0, low=1.0, high=1000.0, stage="cases",
+        2.5, low=1.0, high=1000.0, stage="cases",
         doc="passages adjacent in one article but spread over the other form a summary case when its spread "
         "side is at least this many times longer than its compact side; the summarised side is then the "
         "whole article."
@@ -94,6 +94,17 @@ class Settings:
         0.5, low=0.0, high=1.0, stage="cases",
         doc="a summary case needs its passages to cover at least this share of its compact side: a summary "
         "is made of condensed sentences, not of a phrase or two shared by chance."
+    )  # fmt: skip
+    summary_copy_share: float = setting(
+        0.85, low=0.0, high=1.0, stage="cases",
+        doc="a summary case is refused when more than this share of its compact side lies in passages that are "
+        "blocks of their own (``min_region_chars`` on both sides, in step): copied paragraphs, not condensed "
+        "sentences."
+    )  # fmt: skip
+    summary_evidence: float = setting(
+        0.05, low=0.0, high=1.0, stage="cases",
+        doc="a summary case claims the whole summarised article, so its passages there must cover at least "
+        "this share of the span they spread over."
     )  # fmt: skip
     template_min_numbers: int = setting(
         3, low=1, high=10_000, stage="cases",

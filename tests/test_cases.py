@@ -60,6 +60,45 @@ def test_a_summary_is_one_case_over_the_whole_source():
     assert len(_cases(apart, 5000, Settings(region_gap_chars=50, min_region_chars=0))) == 3
 
 
+def _flipped(passages):
+    return [Passage(p.b_start, p.b_end, p.a_start, p.a_end, p.kind, p.score) for p in passages]
+
+
+SUMMARY = [
+    Passage(0, 100, 0, 200, "rewrite", 0.6),
+    Passage(101, 200, 2000, 2300, "rewrite", 0.6),
+    Passage(201, 300, 4500, 4800, "rewrite", 0.6),
+]
+
+
+def test_a_scan_reads_a_summary_on_either_side():
+    settings = Settings(region_gap_chars=50)
+    (case,) = cases(_flipped(SUMMARY), "x" * 5000, "x" * 10_000, settings, summaries="either")
+    assert (case.a_start, case.a_end, case.b_start, case.b_end, case.kind) == (0, 5000, 0, 300, "summary")
+    assert case.passages == (0, 1, 2)
+    # compare reads only a (the new article) as the summary; "none" reads no summary at all
+    for reading in ("a", "none"):
+        found = cases(_flipped(SUMMARY), "x" * 5000, "x" * 10_000, settings, summaries=reading)
+        assert "summary" not in {c.kind for c in found}
+
+
+def test_a_scan_does_not_read_two_copied_blocks_as_a_summary():
+    # a's neighbouring paragraphs copied as two blocks far apart in b: copies, not condensation
+    copies = [Passage(0, 400, 100, 500, "verbatim", 1.0), Passage(420, 800, 5000, 5380, "verbatim", 1.0)]
+    settings = Settings(region_gap_chars=50)
+    assert [c.kind for c in cases(copies, "x" * 1000, "x" * 9000, settings)] == ["summary"]
+    unordered = cases(copies, "x" * 1000, "x" * 9000, settings, summaries="either")
+    assert _spans(unordered) == [(0, 400, 100, 500), (420, 800, 5000, 5380)]
+    # partners covering too little of the span they spread over are no summary either
+    sparse = Settings(region_gap_chars=50, summary_evidence=0.2)
+    assert "summary" not in {
+        c.kind for c in cases(SUMMARY, "x" * 300, "x" * 5000, sparse, summaries="either")
+    }
+    assert [c.kind for c in cases(SUMMARY, "x" * 300, "x" * 5000, settings, summaries="either")] == [
+        "summary"
+    ]
+
+
 def test_cases_shorter_than_the_minimum_are_left_out_but_their_passages_count():
     passages = [Passage(0, 100, 0, 100, "verbatim", 1.0), Passage(1000, 1400, 1000, 1400, "verbatim", 1.0)]
     assert _spans(_cases(passages, 2000, Settings(min_region_chars=150))) == [(1000, 1400, 1000, 1400)]
@@ -85,6 +124,9 @@ def test_seed_cases_leave_each_outlets_own_paragraphs_out(seeds, seed_comparison
         assert "Griezmann" not in b.text[case.b_start : case.b_end]
     livestream = a.text.index("In the case of a livestreaming video")
     assert any(c.a_start <= livestream < c.a_end for c in seed_comparison.cases)
+    # a scan reads either side as a summary: the wire's block is still no summary of the whole outlet story
+    scanned = cases(seed_comparison.passages, a.text, b.text, Settings(), summaries="either")
+    assert scanned == seed_comparison.cases and "summary" not in {c.kind for c in scanned}
 
 
 EARNINGS = (

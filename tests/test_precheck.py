@@ -40,7 +40,7 @@ def test_verbatim_passages_are_the_aligners_for_a_pair_sharing_only_copied_text(
 
 def test_below_the_floor_a_pair_is_matched_verbatim_only_and_above_it_in_full(seeds):
     comparer = Comparer(Settings())
-    full = comparer(*seeds, summaries=False)
+    full = comparer(*seeds, summaries="either")
     verbatim = comparer.verbatim(*seeds)
     assert any(p.kind == "rewrite" for p in full.passages)  # the seeds hold rewritten sentences
     assert verbatim.verbatim_only and not full.verbatim_only
@@ -54,7 +54,7 @@ def test_below_the_floor_a_pair_is_matched_verbatim_only_and_above_it_in_full(se
 
 def test_no_floor_aligns_every_pair_in_full(seeds):
     comparer = Comparer(Settings(align_min_buckets=0))
-    assert compared(comparer, *seeds, 0) == comparer(*seeds, summaries=False)
+    assert compared(comparer, *seeds, 0) == comparer(*seeds, summaries="either")
 
 
 def test_buckets_count_lsh_evidence_only_and_neighbours_are_never_prechecked():

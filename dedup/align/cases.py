@@ -12,11 +12,14 @@ with holes (a sentence too changed to match, a reordered clause). A case fills s
 - **Summary.** Passages adjacent (within ``region_gap_chars``) in ``a``, covering ``summary_coverage`` of
   their span there, whose partners spread over at least ``summary_ratio`` times as many characters of
   ``b`` condense ``b``: one ``summary`` case whose ``b`` side is the whole of ``b``, as a summary condenses
-  its source as a whole (the member passages show the sentences it drew on). Only ``a`` is read as the
-  summary (``compare ARTICLE SOURCE``, ``query``: the new article), and not in a corpus scan, whose pairs
-  have no such order: tried both ways, two separate blocks of one article copied from neighbouring
-  paragraphs of the other read as a summary, and whole articles were claimed (PAN 2013 test scan: precision
-  on unobfuscated copies 0.86 instead of 0.95).
+  its source as a whole (the member passages show the sentences it drew on). ``compare ARTICLE SOURCE``
+  and ``query`` read only ``a`` (the new article) as a summary. A corpus scan, whose pairs have no order,
+  reads either side (``a`` first), and then refuses two readings that are copies rather than condensation
+  (read the wrong way round, two blocks of one article copied from neighbouring paragraphs of the other
+  look like a summary of the whole first article): partners covering less than ``summary_evidence`` of the
+  span they spread over in ``b`` (a stray sentence far from the rest would claim all between), and
+  groups whose ``a`` side lies for more than ``summary_copy_share`` in passages that are cases of their
+  own (in step, ``min_region_chars`` on both sides).
 
 A case is a ``template`` when both sides hold at least ``template_min_numbers`` numbers and fewer than
 ``template_shared_numbers`` of them (of the side with fewer) are the other side's: the same form with other
@@ -35,12 +38,17 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Literal
 
 from dedup.align.runs import cluster, extent, split_at_gaps
 from dedup.model import Case, CaseKind, Passage
 from dedup.settings import Settings
 
-__all__ = ["cases", "is_template"]
+__all__ = ["SummaryReading", "cases", "is_template"]
+
+SummaryReading = Literal["a", "either", "none"]
+"""Which side of a comparison may be read as a summary of the other: ``a`` (the new article of ``compare``
+and ``query``), ``either`` (a corpus scan, where no order is known) or ``none``."""
 
 # (a_start, a_end, b_start, b_end, index of the passage): the runs helpers read the first four
 _Member = tuple[int, int, int, int, int]
@@ -48,39 +56,79 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def cases(
-    passages: Sequence[Passage], a_text: str, b_text: str, settings: Settings, *, summaries: bool = True
+    passages: Sequence[Passage],
+    a_text: str,
+    b_text: str,
+    settings: Settings,
+    *,
+    summaries: SummaryReading = "a",
 ) -> tuple[Case, ...]:
     """The reuse cases of the ``passages`` shared by ``a_text`` and ``b_text``, ordered by their start in
-    ``a``. ``summaries``: whether ``a`` may be read as a summary of ``b`` (only when ``a`` is known to be
-    the later article: see the module docstring)."""
+    ``a``; ``summaries``: which side may be read as a summary of the other (see the module docstring)."""
     members = [(p.a_start, p.a_end, p.b_start, p.b_end, i) for i, p in enumerate(passages)]
-    summaries_found, members = _summaries(members, settings) if summaries else ([], members)
-    result = [_case(group, True, passages, len(b_text)) for group in summaries_found]
-    result += [_case(group, False, passages, len(b_text)) for group in _in_step(members, settings)]
+    lengths = len(a_text), len(b_text)
+    result = []
+    unordered = summaries == "either"
+    if summaries != "none":
+        found, members = _summaries(members, settings, unordered)
+        result += [_case(group, passages, lengths, summarised="b") for group in found]
+    if unordered:
+        found, members = _summaries([_flipped(m) for m in members], settings, unordered)
+        members = [_flipped(m) for m in members]
+        result += [_case([_flipped(m) for m in group], passages, lengths, summarised="a") for group in found]
+    result += [_case(group, passages, lengths) for group in _in_step(members, settings)]
     shortest, kept = settings.min_region_chars, []
     for case in result:
         if is_template(a_text[case.a_start : case.a_end], b_text[case.b_start : case.b_end], settings):
             kept.append(replace(case, kind="template"))
-        elif case.a_end - case.a_start >= shortest and case.b_end - case.b_start >= shortest:
+        elif _long_enough((case.a_start, case.a_end, case.b_start, case.b_end), shortest):
             kept.append(case)
     return tuple(sorted(kept, key=lambda c: (c.a_start, c.b_start)))
 
 
-def _summaries(members: list[_Member], settings: Settings) -> tuple[list[list[_Member]], list[_Member]]:
-    """The groups of members in which ``a`` summarises ``b``, and the other members."""
+def _long_enough(span: tuple[int, int, int, int], shortest: int) -> bool:
+    return span[1] - span[0] >= shortest and span[3] - span[2] >= shortest
+
+
+def _flipped(member: _Member) -> _Member:
+    return member[2], member[3], member[0], member[1], member[4]
+
+
+def _summaries(
+    members: list[_Member], settings: Settings, unordered: bool
+) -> tuple[list[list[_Member]], list[_Member]]:
+    """The groups of members in which ``a`` summarises ``b``, and the other members; ``unordered``: nothing
+    says ``a`` is the later article, so copies must be told from condensation (module docstring)."""
     groups, rest = [], []
     for group in split_at_gaps(members, 0, settings.region_gap_chars) if members else []:
-        a_start, a_end, b_start, b_end = extent(group)
-        covered = a_end - a_start - _unmatched(group, 0)
-        if (
-            len(group) > 1
-            and b_end - b_start >= settings.summary_ratio * (a_end - a_start)
-            and covered >= settings.summary_coverage * (a_end - a_start)
-        ):
+        if len(group) > 1 and _condenses(group, settings, unordered):
             groups.append(group)
         else:
             rest.extend(group)
     return groups, rest
+
+
+def _condenses(group: list[_Member], settings: Settings, unordered: bool) -> bool:
+    """Whether the group's ``a`` side condenses its ``b`` side (module docstring)."""
+    a_start, a_end, b_start, b_end = extent(group)
+    compact, spread = a_end - a_start, b_end - b_start
+    condensed = (
+        spread >= settings.summary_ratio * compact
+        and compact - _unmatched(group, 0) >= settings.summary_coverage * compact
+    )
+    if not (condensed and unordered):
+        return condensed
+    copied = sum(
+        m[1] - m[0]
+        for block in _in_step(group, settings)
+        if _long_enough(extent(block), settings.min_region_chars)
+        for m in block
+    )
+    return spread - _unmatched(
+        group, 2
+    ) >= settings.summary_evidence * spread and copied <= settings.summary_copy_share * sum(
+        m[1] - m[0] for m in group
+    )
 
 
 def _in_step(members: list[_Member], settings: Settings) -> list[list[_Member]]:
@@ -141,10 +189,17 @@ def _numbers(text: str) -> Counter[str]:
     return Counter(match.group().replace(",", "") for match in _NUMBER.finditer(text))
 
 
-def _case(group: Sequence[_Member], summary: bool, passages: Sequence[Passage], b_length: int) -> Case:
+def _case(
+    group: Sequence[_Member],
+    passages: Sequence[Passage],
+    lengths: tuple[int, int],
+    summarised: Literal["a", "b"] | None = None,
+) -> Case:
     a_start, a_end, b_start, b_end = extent(group)
     indices = tuple(sorted(m[4] for m in group))
-    if summary:
-        return Case(a_start, a_end, 0, b_length, "summary", indices)
+    if summarised == "b":
+        return Case(a_start, a_end, 0, lengths[1], "summary", indices)
+    if summarised == "a":
+        return Case(0, lengths[0], b_start, b_end, "summary", indices)
     kind: CaseKind = "verbatim" if all(passages[i].kind == "verbatim" for i in indices) else "rewrite"
     return Case(a_start, a_end, b_start, b_end, kind, indices)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +28,8 @@ __all__ = [
     "read_annotations",
     "detection_xml",
     "reuse_spans",
+    "scan_detections",
+    "scan_scores",
     "subset_names",
 ]
 
@@ -94,6 +96,42 @@ def reuse_spans(printed_cases: Sequence[dict]) -> list[tuple[int, int, int, int]
 def subset_names(corpus: Path) -> list[str]:
     """The obfuscation-type folders of a corpus (those holding a ``pairs`` file), in order."""
     return sorted(p.parent.name for p in corpus.glob("*/pairs"))
+
+
+def scan_detections(records: Iterable[dict]) -> tuple[list[Annotation], set[Pair]]:
+    """PAN detections from the reuse cases of the records ``dedup scan --jsonl`` writes, oriented
+    suspicious -> source, and the ``(suspicious, source)`` pairs reported. Pairs of two suspicious or two
+    source documents are no PAN pair and are left out."""
+    detections, pairs = [], set()
+    for record in records:
+        a, b = Path(record["a"]["id"]).name, Path(record["b"]["id"]).name
+        spans = reuse_spans(record["cases"])
+        if a.startswith("source") and b.startswith("suspicious"):
+            a, b = b, a
+            spans = [(b0, b1, a0, a1) for a0, a1, b0, b1 in spans]
+        if a.startswith("suspicious") and b.startswith("source"):
+            pairs.add((a, b))
+            detections += [Annotation(a, b, a0, a1 - a0, b0, b1 - b0) for a0, a1, b0, b1 in spans]
+    return detections, pairs
+
+
+def scan_scores(
+    corpus: Path, detections: Sequence[Annotation]
+) -> tuple[dict[str, tuple[Scores, set[Pair]]], Scores, Scores]:
+    """Scores of a scan's detections: per obfuscation type (with the type's listed pairs), over the listed
+    pairs of every type, and over all detections (reuse between pairs PAN does not list then counts
+    against precision)."""
+    by_type, all_cases, listed = {}, [], set()
+    for name in subset_names(corpus):
+        cases = read_annotations(corpus / name)
+        if not cases:
+            continue
+        all_cases += cases
+        case_pairs = {(c.this, c.source) for c in cases}
+        listed |= case_pairs
+        by_type[name] = score(cases, [d for d in detections if (d.this, d.source) in case_pairs]), case_pairs
+    on_listed = score(all_cases, [d for d in detections if (d.this, d.source) in listed])
+    return by_type, on_listed, score(all_cases, detections)
 
 
 class _Aligner:

@@ -130,11 +130,12 @@ def compared(comparer: Comparer, a: Article, b: Article, buckets: int) -> Compar
     copied whole) is matched from exact runs alone (:meth:`Comparer.verbatim`: no sentence vectors, no
     rewrite model) and reported ``verbatim_only``; every other pair gets the full aligner's answer. Rewritten
     copy shares windows of content words, so it is above the floor unless it is short. A scan's pairs have
-    no order that says which article is later, so no summaries (:mod:`dedup.align.cases`).
+    no order that says which article is later, so either may be read as a summary of the other
+    (:mod:`dedup.align.cases`).
     """
     if buckets < comparer.settings.align_min_buckets:
         return comparer.verbatim(a, b)
-    return comparer(a, b, summaries=False)
+    return comparer(a, b, summaries="either")
 
 
 Boilerplate = dict[str, list[tuple[int, int]]]  # article id -> character spans of boilerplate windows
@@ -209,7 +210,7 @@ def _without_boilerplate(
         comparison.b.credits,
     )  # found already; the passages changed, not the text
     return comparison_of(
-        a, b, kept, settings, with_ids=True, credits=credits, summaries=False,
+        a, b, kept, settings, with_ids=True, credits=credits, summaries="either",
         verbatim_only=comparison.verbatim_only,
     )  # fmt: skip
 
