@@ -527,6 +527,7 @@ def bench_pan(
     out: Annotated[Path | None, typer.Option(help="Write one PAN detection XML per pair here.")] = None,
     jobs: Annotated[int | None, typer.Option(help="Worker processes (default: all cores).", min=1)] = None,
     as_json: JsonOption = False,
+    config: ConfigOption = None,
 ) -> None:
     """Align every pair of a PAN 2013 corpus with the library and score it with the PAN measures.
 
@@ -534,11 +535,12 @@ def bench_pan(
     """
     from dedup.bench.pan import run
 
+    settings = _settings(config)
     with _progress() as progress:
         task = progress.add_task("aligning pairs", total=None)
         try:
             report = run(
-                corpus, subsets=subset, out=out, jobs=jobs,
+                corpus, subsets=subset, out=out, jobs=jobs, settings=settings,
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
             )  # fmt: skip
         except DedupError as error:

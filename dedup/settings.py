@@ -61,6 +61,12 @@ class Settings:
         doc="sentence similarity (mean of word and character TF-IDF cosines) from which two sentences seed a "
         "rewrite: a wide net, as every rewrite passage is then judged by the model."
     )  # fmt: skip
+    context_threshold: float = setting(
+        0.3, low=0.0, high=1.0, stage="align",
+        doc="probability of the rewrite model from which a sentence pair next to a kept passage on both "
+        "sides (sharing a word) is a rewrite too: a heavily reworded sentence at the edge of a reused "
+        "block, where its neighbour is the evidence. 1.0: no such pairs."
+    )  # fmt: skip
     rewrite_threshold: float = setting(
         0.4, low=0.0, high=1.0, stage="align",
         doc="probability of the rewrite model (:mod:`dedup.align.rewrite`) from which a whole rewrite passage "
@@ -85,7 +91,7 @@ class Settings:
         "other side's: text only one side holds (an outlet's own sentence) splits the case there."
     )  # fmt: skip
     summary_ratio: float = setting(
-        2.5, low=1.0, high=1000.0, stage="cases",
+        2.0, low=1.0, high=1000.0, stage="cases",
         doc="passages adjacent in one article but spread over the other form a summary case when its spread "
         "side is at least this many times longer than its compact side; the summarised side is then the "
         "whole article."
@@ -96,7 +102,7 @@ class Settings:
         "is made of condensed sentences, not of a phrase or two shared by chance."
     )  # fmt: skip
     summary_copy_share: float = setting(
-        0.85, low=0.0, high=1.0, stage="cases",
+        0.75, low=0.0, high=1.0, stage="cases",
         doc="a summary case is refused when more than this share of its compact side lies in passages that are "
         "blocks of their own (``min_region_chars`` on both sides, in step): copied paragraphs, not condensed "
         "sentences."

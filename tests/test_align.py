@@ -304,3 +304,28 @@ def test_no_passage_starts_or_ends_with_a_token_the_other_side_lacks(
     start_a, start_b = (0, 0) if prefix_a == prefix_b else (len(prefix_a), len(prefix_b))
     assert min(p.a_start for p in comparison.passages) == start_a
     assert min(p.b_start for p in comparison.passages) == start_b
+
+
+def test_a_sentence_next_to_a_reused_block_on_both_sides_is_judged_at_the_context_threshold():
+    import dataclasses
+    import math
+
+    from dedup.align.rewrite import default_model
+
+    copied = "The ministry said on Tuesday that the new rules would apply to every licensed operator in the country."
+    a_text = f"{copied} Officials reworded the plan quickly after protests. Zebras graze near quiet lakes."
+    b_text = f"{copied} After protests, officials quickly changed the plan. Markets opened higher in Tokyo."
+    # a model giving every pair the same probability, under rewrite_threshold and over context_threshold
+    flat = dataclasses.replace(default_model(), coef=default_model().coef * 0, intercept=math.log(0.2 / 0.8))
+    a, b = prepare(a_text), prepare(b_text)
+
+    def spans(settings):
+        return [(p.a_start, p.a_end, p.kind) for p in align(a, b, settings, rewrite_model=flat)]
+
+    without = spans(Settings(context_threshold=1.0))
+    assert without == [(0, len(copied), "verbatim")]
+    with_context = spans(Settings(context_threshold=0.1))
+    second_end = a_text.index("Zebras") - 1
+    assert with_context == [(0, len(copied), "verbatim"), (len(copied) + 1, second_end, "rewrite")]
+    # above the model's probability, the neighbour is left out again; the third sentences share no word
+    assert spans(Settings(context_threshold=0.3)) == without

@@ -39,6 +39,7 @@ def test_the_alignment_stage_is_what_changes_passages():
         "min_verbatim_tokens",
         "seed_threshold",
         "rewrite_threshold",
+        "context_threshold",
         "min_rewrite_tokens",
     }
 

@@ -12,7 +12,10 @@ The method, in four steps (token spans are half-open ``[first, last)``):
 3. **Units and kinds.** Each matched sentence pair is a unit, and so is each run cluster. A unit is
    *verbatim* when exact runs linking its two sides cover at least half of its tokens on both sides, else a
    *rewrite*. A rewrite unit is kept when the rewrite model (:mod:`dedup.align.rewrite`) gives it at least
-   ``rewrite_threshold``. Units of the same kind adjacent on both sides merge into one passage.
+   ``rewrite_threshold``. Then, from the edges of the kept units outwards, the sentence pair just
+   before or just after a unit on both sides (sharing at least one word) is a rewrite unit when the model
+   gives it ``context_threshold``: lower, since a reused neighbour is evidence that a heavily reworded
+   sentence beside it is reused too. Units of the same kind adjacent on both sides merge into one passage.
 4. **One partner per text.** Where passages overlap on one side (a headline repeated in one article, a
    paragraph printed twice), the longer one is kept, so no text is claimed twice.
 
@@ -21,6 +24,7 @@ How much of each article is derived, and the verdicts, are :mod:`dedup.compariso
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -234,11 +238,64 @@ def align(
         )
         if probability >= settings.rewrite_threshold
     }
+    kept = [(span, kind) for span, kind in found if kind == "verbatim" or span in confirmed]
+    kept += _context_units(a, b, kept, cosines, rewrite_model, settings)
     by_kind: dict[Kind, list[Span]] = defaultdict(list)
-    for span, kind in found:
-        if kind == "verbatim" or span in confirmed:
-            by_kind[kind].append(span)
+    for span, kind in kept:
+        by_kind[kind].append(span)
     return _passages(a, b, by_kind, settings, cosines)
+
+
+def _context_units(
+    a: PreparedText,
+    b: PreparedText,
+    kept: list[tuple[Span, Kind]],
+    cosines: SentenceCosines,
+    model: RewriteModel,
+    settings: Settings,
+) -> list[tuple[Span, Kind]]:
+    """Rewrite units grown from the edges of the ``kept`` ones (step 3 of the module docstring), repeated
+    from each new unit."""
+    if settings.context_threshold >= 1.0 or not a.sentences or not b.sentences:
+        return []
+    firsts_a, firsts_b = [s.first for s in a.sentences], [s.first for s in b.sentences]
+
+    def sentences_of(span: Span) -> tuple[int, int, int, int]:
+        """The first and last sentences the span touches, in ``a`` and in ``b``."""
+        return (
+            bisect_right(firsts_a, span[0]) - 1, bisect_right(firsts_a, span[1] - 1) - 1,
+            bisect_right(firsts_b, span[2]) - 1, bisect_right(firsts_b, span[3] - 1) - 1,
+        )  # fmt: skip
+
+    used_a, used_b = set(), set()
+    for span, _ in kept:
+        first_i, last_i, first_j, last_j = sentences_of(span)
+        used_a.update(range(first_i, last_i + 1))
+        used_b.update(range(first_j, last_j + 1))
+    edges = [span for span, _ in kept]
+    grown: list[tuple[Span, Kind]] = []
+    while edges:
+        proposals = {}
+        for span in edges:
+            first_i, last_i, first_j, last_j = sentences_of(span)
+            for i, j in ((first_i - 1, first_j - 1), (last_i + 1, last_j + 1)):
+                if (
+                    0 <= i < len(a.sentences) and 0 <= j < len(b.sentences)
+                    and i not in used_a and j not in used_b
+                    and cosines.similarity[i, j] > 0
+                ):  # fmt: skip
+                    sa, sb = a.sentences[i], b.sentences[j]
+                    proposals[i, j] = (sa.first, sa.last, sb.first, sb.last)
+        spans = list(proposals.values())
+        probabilities = _rewrite_probabilities(a, b, spans, cosines, model) if spans else []
+        edges = []
+        for (i, j), span, probability in zip(proposals, spans, probabilities, strict=True):
+            if probability >= settings.context_threshold and i not in used_a and j not in used_b:
+                used_a.add(i)
+                used_b.add(j)
+                edges.append(span)
+                grown.append((span, "rewrite"))
+    return grown
 
 
 def verbatim_passages(a: PreparedText, b: PreparedText, settings: Settings | None = None) -> list[Passage]:
