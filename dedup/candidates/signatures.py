@@ -4,6 +4,7 @@ and content words of its content-cut blocks (what candidates, boilerplate and th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -19,7 +20,7 @@ def signature_scheme(settings: Settings) -> SignatureScheme:
     return SignatureScheme(num_perm=settings.num_perm, block=settings.window_block)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Signed:
     """An article with the LSH band keys of its windows, and the keys, character spans and content words of
     its blocks."""
@@ -31,8 +32,18 @@ class Signed:
     block_words: np.ndarray  # (n_blocks,) int32: they add up to the article's content words
 
     def without_keys(self) -> Signed:
-        """This article once its band keys are packed (they are not held twice)."""
-        return Signed(self.article, self.keys[:0], self.block_keys, self.block_spans, self.block_words)
+        """This article once its band keys are packed (they are not held twice). Every article of a chunk
+        shares one empty array, which pickling sends once: a scan's parent holds a million of these."""
+        return Signed(
+            self.article, _no_keys(self.keys.shape[1]), self.block_keys, self.block_spans, self.block_words
+        )
+
+
+@cache
+def _no_keys(bands: int) -> np.ndarray:
+    empty = np.zeros((0, bands), dtype=np.uint64)
+    empty.flags.writeable = False
+    return empty
 
 
 def windows_of(text: str, settings: Settings) -> Windows:
