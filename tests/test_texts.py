@@ -143,3 +143,37 @@ def test_articles_without_texts_read_none(monkeypatch):
     monkeypatch.setattr(TextRef, "read", lambda ref: pytest.fail("a text was read"))
     headers = list(result.articles_without_texts())
     assert [a.id for a in headers] == ids and all(a.text == "" for a in headers)
+
+
+def test_a_killed_scans_text_folder_is_removed_by_the_next_scan_and_a_living_ones_is_not(
+    tmp_path, monkeypatch
+):
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    code = (
+        "import sys, tempfile, time; tempfile.tempdir = sys.argv[1]\n"
+        "from dedup.corpus.texts import text_folder\n"
+        "folder = text_folder(); print(folder.name, flush=True); time.sleep(120)"
+    )
+    killed = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    abandoned = Path(killed.stdout.readline().strip())
+    living = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    running = Path(living.stdout.readline().strip())
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    (abandoned / "texts.txt").write_text("left behind", encoding="utf-8")
+    unrelated = tmp_path / "dedup-texts-without-a-lock"
+    unrelated.mkdir()
+    try:
+        assert abandoned.is_dir() and running.is_dir()
+        with text_folder() as mine:
+            assert not abandoned.exists()  # the killed scan's lock was free
+            assert running.is_dir() and unrelated.is_dir() and Path(mine).is_dir()
+    finally:
+        living.kill()
+        living.wait()

@@ -11,17 +11,24 @@ removes the folder when it is no longer referenced.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import NamedTuple, overload
+from typing import IO, NamedTuple, overload
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: folders of killed scans stay until TMPDIR is cleaned
+    fcntl = None  # type: ignore[assignment]
 
 from dedup.output import OutputError
 from dedup.sources import Article
 
-__all__ = ["TextRef", "Stored", "StoredArticles", "text_folder", "write_texts", "loaded"]
+__all__ = ["TextRef", "Stored", "StoredArticles", "text_folder", "remove_abandoned", "write_texts", "loaded"]
 
 
 class TextRef(NamedTuple):
@@ -57,14 +64,54 @@ def loaded(item: Article | Stored) -> Article:
 
 
 def text_folder() -> tempfile.TemporaryDirectory:
-    """A new temporary folder for a scan's texts (under ``TMPDIR``), removed with the object."""
+    """A new temporary folder for a scan's texts (under ``TMPDIR``), removed with the object.
+
+    The folder holds a lock for as long as a process of the scan lives; the folders of scans that were
+    killed before they could remove theirs (their lock is free) are removed first."""
+    parent = Path(tempfile.gettempdir())
+    remove_abandoned(parent)
     try:
-        return tempfile.TemporaryDirectory(prefix="dedup-texts-")
+        folder = tempfile.TemporaryDirectory(prefix=_PREFIX, dir=parent)
+        lock = _locked(Path(folder.name))
     except OSError as error:
         raise OutputError(
-            f"{tempfile.gettempdir()}: no temporary folder for the scan's texts ({error.strerror or error}); "
+            f"{parent}: no temporary folder for the scan's texts ({error.strerror or error}); "
             "set TMPDIR to a writable folder"
         ) from None
+    weakref.finalize(folder, lock.close)
+    return folder
+
+
+_PREFIX = "dedup-texts-"
+_LOCK = "scan.lock"
+
+
+def _locked(folder: Path) -> IO[str]:
+    """A lock in ``folder``, held until the returned file is closed or its process ends (SIGKILL too); made
+    under another name and renamed, so that no sweep ever finds it free before it is held."""
+    pending = folder / f"{_LOCK}.new"
+    handle = open(pending, "w")  # noqa: SIM115 -- held open for the scan's life, closed by text_folder
+    if fcntl is not None:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    os.replace(pending, folder / _LOCK)
+    return handle
+
+
+def remove_abandoned(parent: Path) -> list[Path]:
+    """Remove the text folders in ``parent`` that no living scan holds (a killed scan's); those removed.
+    A folder without a lock (another version's, or one being made) is left alone."""
+    removed: list[Path] = []
+    if fcntl is None:  # no advisory locks here: nothing tells a live scan's folder from a dead one's
+        return removed
+    for folder in parent.glob(f"{_PREFIX}*"):
+        try:
+            with open(folder / _LOCK) as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+        except OSError:  # no lock file, or a living scan holds it
+            continue
+    return removed
 
 
 def write_texts(folder: str | os.PathLike, articles: Sequence[Article]) -> list[Stored]:
