@@ -83,14 +83,17 @@ def main() -> None:
         summary, none = by_type["05-summary-obfuscation"][0], by_type["02-no-obfuscation"][0]
         rows.append({"settings": dict(zip(grid, values, strict=True)), "listed": on_listed.to_dict(),
                      "by_type": {name: s.to_dict() for name, (s, _) in by_type.items()}})  # fmt: skip
+        shown = " | ".join(f"{v:g}" for v in values)
         print(
-            "| " + " | ".join(f"{v:g}" for v in values) + f" | {on_listed.plagdet:.4f} | {summary.recall:.3f} | "
-            f"{none.precision:.3f} | {on_listed.granularity:.3f} |",
+            f"| {shown} | {on_listed.plagdet:.4f} | {summary.recall:.3f} | {none.precision:.3f} | "
+            f"{on_listed.granularity:.3f} |",
             flush=True,
         )
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"sweep_scan_cases_{args.split.name}.json"
-    out.write_text(json.dumps({"records": str(args.records), "rows": rows}, indent=1) + "\n", encoding="utf-8")
+    out.write_text(
+        json.dumps({"records": str(args.records), "rows": rows}, indent=1) + "\n", encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":
