@@ -124,11 +124,9 @@ def _condenses(group: list[_Member], settings: Settings, unordered: bool) -> boo
         if _long_enough(extent(block), settings.min_region_chars)
         for m in block
     )
-    return spread - _unmatched(
-        group, 2
-    ) >= settings.summary_evidence * spread and copied <= settings.summary_copy_share * sum(
-        m[1] - m[0] for m in group
-    )
+    evidence = spread - _unmatched(group, 2)
+    shared = sum(m[1] - m[0] for m in group)
+    return evidence >= settings.summary_evidence * spread and copied <= settings.summary_copy_share * shared
 
 
 def _in_step(members: list[_Member], settings: Settings) -> list[list[_Member]]:
