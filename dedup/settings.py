@@ -67,6 +67,12 @@ class Settings:
         "sides (sharing a word) is a rewrite too: a heavily reworded sentence at the edge of a reused "
         "block, where its neighbour is the evidence. 1.0: no such pairs."
     )  # fmt: skip
+    split_similarity: float = setting(
+        0.25, low=0.0, high=1.0, stage="align",
+        doc="TF-IDF similarity to the edge sentence of a kept passage from which the sentence just before or "
+        "after it on the other side joins the passage, when joined it makes the pair more similar: one "
+        "sentence rewritten as two, or two as one. 1.0: never."
+    )  # fmt: skip
     rewrite_threshold: float = setting(
         0.4, low=0.0, high=1.0, stage="align",
         doc="probability of the rewrite model (:mod:`dedup.align.rewrite`) from which a whole rewrite passage "

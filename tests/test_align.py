@@ -329,3 +329,23 @@ def test_a_sentence_next_to_a_reused_block_on_both_sides_is_judged_at_the_contex
     assert with_context == [(0, len(copied), "verbatim"), (len(copied) + 1, second_end, "rewrite")]
     # above the model's probability, the neighbour is left out again; the third sentences share no word
     assert spans(Settings(context_threshold=0.3)) == without
+
+
+def test_a_sentence_rewritten_as_two_joins_its_passage_and_unrelated_neighbours_do_not():
+    copied = "The ministry said on Tuesday that the new rules would apply to every licensed operator in the country."
+    rewritten = (
+        "Officials said the plan, drafted after weeks of street protests in the capital, would be rewritten "
+        "before the summer recess."
+    )
+    first_half = "The plan will be rewritten, officials said, before the summer."
+    second_half = "Street protests had lasted weeks in the capital before it was drafted."
+    a_text = f"{copied} {first_half} {second_half} Zebras graze near quiet lakes in the north."
+    b_text = f"{copied} {rewritten} Markets opened higher in Tokyo on Wednesday morning."
+    a, b = prepare(a_text), prepare(b_text)
+
+    def rewrite_in_a(settings):
+        return [a_text[p.a_start : p.a_end] for p in align(a, b, settings) if p.kind == "rewrite"]
+
+    assert rewrite_in_a(Settings(split_similarity=1.0)) == [first_half]
+    # the second half joins the first, matched to the one sentence of b; the sentences after stay out
+    assert rewrite_in_a(Settings()) == [f"{first_half} {second_half}"]

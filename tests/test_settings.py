@@ -40,6 +40,7 @@ def test_the_alignment_stage_is_what_changes_passages():
         "seed_threshold",
         "rewrite_threshold",
         "context_threshold",
+        "split_similarity",
         "min_rewrite_tokens",
     }
 

@@ -15,7 +15,11 @@ The method, in four steps (token spans are half-open ``[first, last)``):
    ``rewrite_threshold``. Then, from the edges of the kept units outwards, the sentence pair just
    before or just after a unit on both sides (sharing at least one word) is a rewrite unit when the model
    gives it ``context_threshold``: lower, since a reused neighbour is evidence that a heavily reworded
-   sentence beside it is reused too. Units of the same kind adjacent on both sides merge into one passage.
+   sentence beside it is reused too. A sentence just before or after a unit on one side only joins it,
+   paired with the unit's edge sentence on the other side, when their similarity reaches
+   ``split_similarity`` and the pair with it joined is more similar (by ``SPLIT_GAIN``) than without: one
+   sentence rewritten as two, or two merged into one. Units of the same kind adjacent on both sides merge
+   into one passage.
 4. **One partner per text.** Where passages overlap on one side (a headline repeated in one article, a
    paragraph printed twice), the longer one is kept, so no text is claimed twice.
 
@@ -47,6 +51,9 @@ __all__ = ["align", "sentence_similarities", "units", "verbatim_passages"]
 
 
 VERBATIM_COVERAGE = 0.5
+# how much more similar to its partner an edge sentence must become with its neighbour joined (step 3's
+# split sentences): a neighbour merely on the same subject lowers the similarity or leaves it
+SPLIT_GAIN = 0.02
 
 
 def _links(runs: Sequence[Span], unit: Span) -> list[Span]:
@@ -256,8 +263,9 @@ def _context_units(
 ) -> list[tuple[Span, Kind]]:
     """Rewrite units grown from the edges of the ``kept`` ones (step 3 of the module docstring), repeated
     from each new unit."""
-    if settings.context_threshold >= 1.0 or not a.sentences or not b.sentences:
+    if not a.sentences or not b.sentences:
         return []
+    similarity = cosines.similarity
     firsts_a, firsts_b = [s.first for s in a.sentences], [s.first for s in b.sentences]
 
     def sentences_of(span: Span) -> tuple[int, int, int, int]:
@@ -272,29 +280,72 @@ def _context_units(
         first_i, last_i, first_j, last_j = sentences_of(span)
         used_a.update(range(first_i, last_i + 1))
         used_b.update(range(first_j, last_j + 1))
-    edges = [span for span, _ in kept]
     grown: list[tuple[Span, Kind]] = []
+
+    def take(i: int, j: int) -> Span:
+        """Sentence ``i`` of ``a`` with sentence ``j`` of ``b`` as a rewrite unit, its sentences used."""
+        used_a.add(i)
+        used_b.add(j)
+        sa, sb = a.sentences[i], b.sentences[j]
+        grown.append(((sa.first, sa.last, sb.first, sb.last), "rewrite"))
+        return grown[-1][0]
+
+    def inside(i: int, j: int) -> bool:
+        return 0 <= i < len(a.sentences) and 0 <= j < len(b.sentences)
+
+    edges = [span for span, _ in kept]
     while edges:
-        proposals = {}
-        for span in edges:
-            first_i, last_i, first_j, last_j = sentences_of(span)
-            for i, j in ((first_i - 1, first_j - 1), (last_i + 1, last_j + 1)):
-                if (
-                    0 <= i < len(a.sentences) and 0 <= j < len(b.sentences)
-                    and i not in used_a and j not in used_b
-                    and cosines.similarity[i, j] > 0
-                ):  # fmt: skip
-                    sa, sb = a.sentences[i], b.sentences[j]
-                    proposals[i, j] = (sa.first, sa.last, sb.first, sb.last)
-        spans = list(proposals.values())
-        probabilities = _rewrite_probabilities(a, b, spans, cosines, model) if spans else []
+        around = [sentences_of(span) for span in edges]
+        neighbours = list(
+            dict.fromkeys(
+                (i, j)
+                for first_i, last_i, first_j, last_j in around
+                for i, j in ((first_i - 1, first_j - 1), (last_i + 1, last_j + 1))
+                if inside(i, j) and i not in used_a and j not in used_b and similarity[i, j] > 0
+            )
+        )
         edges = []
-        for (i, j), span, probability in zip(proposals, spans, probabilities, strict=True):
-            if probability >= settings.context_threshold and i not in used_a and j not in used_b:
-                used_a.add(i)
-                used_b.add(j)
-                edges.append(span)
-                grown.append((span, "rewrite"))
+        if neighbours and settings.context_threshold < 1.0:
+            spans = [(a.sentences[i].first, a.sentences[i].last, b.sentences[j].first, b.sentences[j].last)
+                     for i, j in neighbours]  # fmt: skip
+            for (i, j), probability in zip(
+                neighbours, _rewrite_probabilities(a, b, spans, cosines, model), strict=True
+            ):
+                if probability >= settings.context_threshold and i not in used_a and j not in used_b:
+                    edges.append(take(i, j))
+        # one side's next sentence with the sentence the edge holds on the other: one sentence as two
+        splits = list(
+            dict.fromkeys(
+                (i, j, more_in, edge)
+                for first_i, last_i, first_j, last_j in around
+                for i, j, more_in, edge in (
+                    (first_i - 1, first_j, "a", first_i), (last_i + 1, last_j, "a", last_i),
+                    (first_i, first_j - 1, "b", first_j), (last_i, last_j + 1, "b", last_j),
+                )
+                if inside(i, j) and (i not in used_a if more_in == "a" else j not in used_b)
+                and similarity[i, j] >= settings.split_similarity
+            )
+        )  # fmt: skip
+        if not splits:
+            continue
+        alone, joined = [], []
+        for i, j, more_in, edge in splits:
+            sa, sb = a.sentences[i], b.sentences[j]
+            if more_in == "a":
+                e = a.sentences[edge]
+                alone.append((e.first, e.last, sb.first, sb.last))
+                joined.append((min(sa.first, e.first), max(sa.last, e.last), sb.first, sb.last))
+            else:
+                e = b.sentences[edge]
+                alone.append((sa.first, sa.last, e.first, e.last))
+                joined.append((sa.first, sa.last, min(sb.first, e.first), max(sb.last, e.last)))
+        scores = _similarities(a, b, alone + joined, cosines)
+        for (i, j, more_in, _), gain in zip(
+            splits, scores[len(splits) :] - scores[: len(splits)], strict=True
+        ):
+            fresh = i not in used_a if more_in == "a" else j not in used_b
+            if fresh and gain > SPLIT_GAIN:
+                edges.append(take(i, j))
     return grown
 
 
