@@ -28,9 +28,10 @@ How much of each article is derived, and the verdicts, are :mod:`dedup.compariso
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -56,11 +57,26 @@ VERBATIM_COVERAGE = 0.5
 SPLIT_GAIN = 0.02
 
 
-def _links(runs: Sequence[Span], unit: Span) -> list[Span]:
-    """The parts of exact runs that lie inside ``unit`` on both sides (runs are diagonal)."""
+class _Runs(NamedTuple):
+    """Exact runs sorted by their first token in ``a`` (``starts``), none longer than ``longest``."""
+
+    spans: list[Span]
+    starts: list[int]
+    longest: int
+
+
+def _sorted_runs(runs: list[Span]) -> _Runs:
+    ordered = sorted(runs)
+    return _Runs(ordered, [run[0] for run in ordered], max((run[1] - run[0] for run in runs), default=0))
+
+
+def _links(runs: _Runs, unit: Span) -> list[Span]:
+    """The parts of exact runs that lie inside ``unit`` on both sides (runs are diagonal): only runs starting
+    from ``runs.longest`` tokens before the unit can reach into it."""
     a_first, a_last, b_first, b_last = unit
     parts = []
-    for run_a, run_a_last, run_b, _ in runs:
+    for k in range(bisect_left(runs.starts, a_first - runs.longest), bisect_left(runs.starts, a_last)):
+        run_a, run_a_last, run_b, _ = runs.spans[k]
         low = max(a_first - run_a, b_first - run_b, 0)
         high = min(a_last - run_a, b_last - run_b, run_a_last - run_a)
         if high > low:
@@ -68,24 +84,32 @@ def _links(runs: Sequence[Span], unit: Span) -> list[Span]:
     return parts
 
 
-def _covered(links: Sequence[Span], unit: Span) -> tuple[int, int]:
-    """Tokens of ``unit``, on each side, inside the ``links``."""
-    in_a = np.zeros(unit[1] - unit[0], dtype=bool)
-    in_b = np.zeros(unit[3] - unit[2], dtype=bool)
-    for a_first, a_last, b_first, b_last in links:
-        in_a[a_first - unit[0] : a_last - unit[0]] = True
-        in_b[b_first - unit[2] : b_last - unit[2]] = True
-    return int(in_a.sum()), int(in_b.sum())
+def _union_length(intervals: list[tuple[int, int]]) -> int:
+    """How many positions the half-open ``intervals`` cover together."""
+    total, reach = 0, None
+    for first, last in sorted(intervals):
+        if reach is None or first > reach:
+            total += last - first
+            reach = last
+        elif last > reach:
+            total += last - reach
+            reach = last
+    return total
 
 
-def _classify(runs: Sequence[Span], unit: Span, max_gap: int) -> tuple[Span, Kind]:
+def _covered(links: Sequence[Span]) -> tuple[int, int]:
+    """Tokens, on each side, inside the ``links``."""
+    return _union_length([link[:2] for link in links]), _union_length([link[2:] for link in links])
+
+
+def _classify(runs: _Runs, unit: Span, max_gap: int) -> tuple[Span, Kind]:
     """The unit's kind and span.
 
     A verbatim unit shrinks to the runs that make it verbatim, except where they end within ``max_gap``
     tokens of the unit's edge on both sides (a changed word at the start or end of a copied sentence).
     """
     links = _links(runs, unit)
-    covered_a, covered_b = _covered(links, unit)
+    covered_a, covered_b = _covered(links)
     share = min(covered_a / (unit[1] - unit[0]), covered_b / (unit[3] - unit[2]))
     if share < VERBATIM_COVERAGE:
         return unit, "rewrite"
@@ -201,7 +225,7 @@ def _runs_and_seeds(a: PreparedText, b: PreparedText, settings: Settings) -> tup
     seeds = []
     for group in cluster(runs, settings.max_gap_tokens):
         whole = extent(group)
-        if min(_covered(group, whole)) >= settings.min_verbatim_tokens:
+        if min(_covered(group)) >= settings.min_verbatim_tokens:
             seeds.append(whole)
     return runs, seeds
 
@@ -215,7 +239,8 @@ def units(
         cosines = sentence_similarities(a, b)
     runs, seeds = _runs_and_seeds(a, b, settings)
     sentence_pairs = _sentence_pairs(a, b, cosines.similarity, settings.seed_threshold)
-    return [_classify(runs, unit, settings.max_gap_tokens) for unit in sentence_pairs + seeds]
+    indexed = _sorted_runs(runs)
+    return [_classify(indexed, unit, settings.max_gap_tokens) for unit in sentence_pairs + seeds]
 
 
 def align(
@@ -356,7 +381,8 @@ def verbatim_passages(a: PreparedText, b: PreparedText, settings: Settings | Non
     meets them, the verbatim passages :func:`align` finds."""
     settings = settings or Settings()
     runs, seeds = _runs_and_seeds(a, b, settings)
-    classified = (_classify(runs, seed, settings.max_gap_tokens) for seed in seeds)
+    indexed = _sorted_runs(runs)
+    classified = (_classify(indexed, seed, settings.max_gap_tokens) for seed in seeds)
     return _passages(a, b, {"verbatim": [span for span, kind in classified if kind == "verbatim"]}, settings)
 
 
