@@ -20,16 +20,17 @@ from pathlib import Path
 from dedup.align.cases import cases
 from dedup.bench.pan import scan_detections, scan_scores
 from dedup.bench.sweep import with_value
+from dedup.corpus.stages import summary_reading
 from dedup.model import Passage
 from dedup.settings import Settings, stage_fields
-from dedup.sources import read_article
+from dedup.sources import Article, read_article
 
 RESULTS = Path(__file__).parent / "results"
 
 
 @cache
-def _text(path: str) -> str:
-    return read_article(Path(path)).text
+def _article(path: str) -> Article:
+    return read_article(Path(path))
 
 
 def _recomputed(records: list[dict], settings: Settings) -> list[dict]:
@@ -41,10 +42,10 @@ def _recomputed(records: list[dict], settings: Settings) -> list[dict]:
                 case.to_dict()
                 for case in cases(
                     [Passage.from_dict(p) for p in record["passages"]],
-                    _text(record["a"]["path"]),
-                    _text(record["b"]["path"]),
+                    _article(record["a"]["path"]).text,
+                    _article(record["b"]["path"]).text,
                     settings,
-                    summaries="either",
+                    summaries=summary_reading(_article(record["a"]["path"]), _article(record["b"]["path"])),
                 )
             ],
         }

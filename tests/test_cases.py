@@ -82,6 +82,25 @@ def test_a_scan_reads_a_summary_on_either_side():
         assert "summary" not in {c.kind for c in found}
 
 
+def test_a_dated_scan_pair_reads_only_the_later_article_as_a_summary():
+    settings = Settings(region_gap_chars=50)
+    # b is the later article and condenses a
+    (case,) = cases(_flipped(SUMMARY), "x" * 5000, "x" * 10_000, settings, summaries="later-b")
+    assert (case.a_start, case.a_end, case.b_start, case.b_end, case.kind) == (0, 5000, 0, 300, "summary")
+    # the earlier article is never read as a summary of the later one
+    for reading in ("later-a", "none"):
+        found = cases(_flipped(SUMMARY), "x" * 5000, "x" * 10_000, settings, summaries=reading)
+        assert "summary" not in {c.kind for c in found}
+    # later is not derived: copies are refused as in an undated pair, where compare (a derives) reads a summary
+    copies = _flipped(
+        [Passage(0, 400, 100, 500, "verbatim", 1.0), Passage(420, 800, 5000, 5380, "verbatim", 1.0)]
+    )
+    assert "summary" not in {
+        c.kind for c in cases(copies, "x" * 9000, "x" * 1000, settings, summaries="later-b")
+    }
+    assert [c.kind for c in cases(_flipped(copies), "x" * 1000, "x" * 9000, settings)] == ["summary"]
+
+
 def test_a_scan_does_not_read_two_copied_blocks_as_a_summary():
     # a's neighbouring paragraphs copied as two blocks far apart in b: copies, not condensation
     copies = [Passage(0, 400, 100, 500, "verbatim", 1.0), Passage(420, 800, 5000, 5380, "verbatim", 1.0)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,7 +13,7 @@ from dedup.align.prepare import prepare
 from dedup.candidates.lsh import Candidates
 from dedup.comparison import Comparer
 from dedup.corpus.local import scan
-from dedup.corpus.stages import _buckets_of, compared
+from dedup.corpus.stages import _buckets_of, compared, summary_reading
 from dedup.model import Comparison
 from dedup.settings import Settings
 from dedup.sources import Article
@@ -55,6 +57,28 @@ def test_below_the_floor_a_pair_is_matched_verbatim_only_and_above_it_in_full(se
 def test_no_floor_aligns_every_pair_in_full(seeds):
     comparer = Comparer(Settings(align_min_buckets=0))
     assert compared(comparer, *seeds, 0) == comparer(*seeds, summaries="either")
+
+
+def test_a_scan_reads_the_later_of_two_dated_articles_as_the_summary(seeds):
+    def dated(day: str | None, text: str = "text") -> Article:
+        return Article("x", "x", text, date=day)
+
+    assert summary_reading(dated("2024-03-02"), dated("2024-03-01")) == "later-a"
+    assert summary_reading(dated("2024-03-01"), dated("2024-03-02")) == "later-b"
+    assert summary_reading(dated("2024-03-01"), dated("2024-03-01")) == "either"
+    assert summary_reading(dated(None), dated("2024-03-01")) == "either"
+    # a date the text mentions may not be the article's own
+    assert summary_reading(dated(None, "Filed 2024-03-05."), dated("2024-03-01")) == "either"
+    comparer = Comparer(Settings(align_min_buckets=0))
+    later, earlier = replace(seeds[0], date="2024-03-02"), replace(seeds[1], date="2024-03-01")
+    assert compared(comparer, later, earlier, 0) == comparer(later, earlier, summaries="later-a")
+    assert compared(comparer, earlier, later, 0) == comparer(earlier, later, summaries="later-b")
+    # the seeds share a wire: whichever is dated later, neither summarises the other
+    for pair in (
+        (later, earlier),
+        (replace(seeds[0], date="2024-03-01"), replace(seeds[1], date="2024-03-02")),
+    ):
+        assert "summary" not in {c.kind for c in compared(comparer, *pair, 0).cases}
 
 
 def test_buckets_count_lsh_evidence_only_and_neighbours_are_never_prechecked():

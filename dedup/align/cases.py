@@ -13,8 +13,10 @@ with holes (a sentence too changed to match, a reordered clause). A case fills s
   their span there, whose partners spread over at least ``summary_ratio`` times as many characters of
   ``b`` condense ``b``: one ``summary`` case whose ``b`` side is the whole of ``b``, as a summary condenses
   its source as a whole (the member passages show the sentences it drew on). ``compare ARTICLE SOURCE``
-  and ``query`` read only ``a`` (the new article) as a summary. A corpus scan, whose pairs have no order,
-  reads either side (``a`` first), and then refuses two readings that are copies rather than condensation
+  and ``query`` read only ``a`` (the new article) as a summary. A corpus scan reads the later of two
+  articles whose metadata dates differ, else either side (``a`` first); a scan never knows that one
+  article derives from the other (two stories may share a wire), so it refuses readings that are copies
+  rather than condensation
   (read the wrong way round, two blocks of one article copied from neighbouring paragraphs of the other
   look like a summary of the whole first article): partners covering less than ``summary_evidence`` of the
   span they spread over in ``b`` (a stray sentence far from the rest would claim all between), and
@@ -46,9 +48,11 @@ from dedup.settings import Settings
 
 __all__ = ["SummaryReading", "cases", "is_template"]
 
-SummaryReading = Literal["a", "either", "none"]
+SummaryReading = Literal["a", "either", "later-a", "later-b", "none"]
 """Which side of a comparison may be read as a summary of the other: ``a`` (the new article of ``compare``
-and ``query``), ``either`` (a corpus scan, where no order is known) or ``none``."""
+and ``query``, said to derive from ``b``), ``either`` (a corpus scan, where no order is known), ``later-a``
+or ``later-b`` (a scan pair whose dates say which is later) or ``none``. Scan readings are checked for
+copies (module docstring): a later article is not known to derive from the earlier one."""
 
 # (a_start, a_end, b_start, b_end, index of the passage): the runs helpers read the first four
 _Member = tuple[int, int, int, int, int]
@@ -68,12 +72,12 @@ def cases(
     members = [(p.a_start, p.a_end, p.b_start, p.b_end, i) for i, p in enumerate(passages)]
     lengths = len(a_text), len(b_text)
     result = []
-    unordered = summaries == "either"
-    if summaries != "none":
-        found, members = _summaries(members, settings, unordered)
+    checked = summaries != "a"
+    if summaries in ("a", "either", "later-a"):
+        found, members = _summaries(members, settings, checked)
         result += [_case(group, passages, lengths, summarised="b") for group in found]
-    if unordered:
-        found, members = _summaries([_flipped(m) for m in members], settings, unordered)
+    if summaries in ("either", "later-b"):
+        found, members = _summaries([_flipped(m) for m in members], settings, checked)
         members = [_flipped(m) for m in members]
         result += [_case([_flipped(m) for m in group], passages, lengths, summarised="a") for group in found]
     result += [_case(group, passages, lengths) for group in _in_step(members, settings)]
@@ -95,20 +99,20 @@ def _flipped(member: _Member) -> _Member:
 
 
 def _summaries(
-    members: list[_Member], settings: Settings, unordered: bool
+    members: list[_Member], settings: Settings, checked: bool
 ) -> tuple[list[list[_Member]], list[_Member]]:
-    """The groups of members in which ``a`` summarises ``b``, and the other members; ``unordered``: nothing
-    says ``a`` is the later article, so copies must be told from condensation (module docstring)."""
+    """The groups of members in which ``a`` summarises ``b``, and the other members; ``checked``: nothing
+    says ``a`` derives from ``b``, so copies must be told from condensation (module docstring)."""
     groups, rest = [], []
     for group in split_at_gaps(members, 0, settings.region_gap_chars) if members else []:
-        if len(group) > 1 and _condenses(group, settings, unordered):
+        if len(group) > 1 and _condenses(group, settings, checked):
             groups.append(group)
         else:
             rest.extend(group)
     return groups, rest
 
 
-def _condenses(group: list[_Member], settings: Settings, unordered: bool) -> bool:
+def _condenses(group: list[_Member], settings: Settings, checked: bool) -> bool:
     """Whether the group's ``a`` side condenses its ``b`` side (module docstring)."""
     a_start, a_end, b_start, b_end = extent(group)
     compact, spread = a_end - a_start, b_end - b_start
@@ -116,7 +120,7 @@ def _condenses(group: list[_Member], settings: Settings, unordered: bool) -> boo
         spread >= settings.summary_ratio * compact
         and compact - _unmatched(group, 0) >= settings.summary_coverage * compact
     )
-    if not (condensed and unordered):
+    if not (condensed and checked):
         return condensed
     copied = sum(
         m[1] - m[0]
