@@ -138,7 +138,7 @@ def credits(text: str, agencies: Mapping[str, Sequence[str]] = AGENCIES) -> list
     return sorted(unique.values(), key=lambda c: c.start)
 
 
-_ISO = re.compile(r"\b(20\d\d|19\d\d)-(\d\d)-(\d\d)\b")
+_ISO = re.compile(r"\b(20\d\d|19\d\d)-(\d\d)-(\d\d)(?!\d)")  # a time may follow: 1987-02-26T15:01:01
 _US = re.compile(r"\b(\d{1,2})/(\d{1,2})/(20\d\d|19\d\d)\b")
 
 

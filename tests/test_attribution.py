@@ -54,6 +54,9 @@ def test_dates_from_metadata_or_text():
     assert text_date("no date here", "2021-03-04") == date(2021, 3, 4)
     assert text_date("Posted 12/18/2020 by staff") == date(2020, 12, 18)
     assert text_date("nothing") is None
+    # ISO date-times, as Reuters-21578 and WARC-Date give them, are dates too
+    assert text_date("", "1987-02-26T15:01:01") == date(1987, 2, 26)
+    assert text_date("", "2024-03-01T10:00:00Z") == date(2024, 3, 1)
 
 
 def _pair(fraction_a, fraction_b):
