@@ -20,7 +20,7 @@ from pathlib import Path
 from dedup.align.cases import cases
 from dedup.bench.pan import scan_detections, scan_scores
 from dedup.bench.sweep import with_value
-from dedup.corpus.stages import summary_reading
+from dedup.comparison import summary_reading
 from dedup.model import Passage
 from dedup.settings import Settings, stage_fields
 from dedup.sources import Article, read_article

@@ -16,6 +16,7 @@ import functools
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Literal
 
 from dedup.model import Comparison, Credit, Direction
 
@@ -178,6 +179,8 @@ def direction(
     """The likely direction of derivation of a pair, from credits, dates and containment.
 
     - dates: the earlier article is the source;
+    - a summary case: the side condensed as a whole is the source (its whole text counts as shared, so
+      containment would read it the wrong way round);
     - containment: when one article is wholly derived and the other is not, the other holds the shared
       passages in their fuller context and is the source;
     - ``common``: both credit the same agency for text and neither contains the other (both rewrote a
@@ -194,6 +197,10 @@ def direction(
         if a_contained or b_contained:
             reasons.append(f"{'b' if a_contained else 'a'} holds the shared text in its fuller context")
         return Direction(earlier, tuple(reasons))  # type: ignore[arg-type]
+    summarised = _summarised(comparison)
+    if summarised:
+        summary = "b" if summarised == "a" else "a"
+        return Direction(summarised, (f"{summary} condenses {summarised} (a summary case)",))
     if a_contained or b_contained:
         source = "b" if a_contained else "a"
         return Direction(source, (f"{source} holds the shared text in its fuller context",))
@@ -204,6 +211,16 @@ def direction(
             "common", ("same date, and each has text the other lacks: both derive from a third text",)
         )
     return Direction("unknown", ("no dates, no shared credits, no containment",))
+
+
+def _summarised(comparison: Comparison) -> Literal["a", "b"] | None:
+    """The side that a summary case condenses as a whole (the other side's span is not the whole text)."""
+    whole_a, whole_b = (0, comparison.a.chars), (0, comparison.b.chars)
+    for case in comparison.cases:
+        a_whole, b_whole = (case.a_start, case.a_end) == whole_a, (case.b_start, case.b_end) == whole_b
+        if case.kind == "summary" and a_whole != b_whole:
+            return "a" if a_whole else "b"
+    return None
 
 
 def derivation_graph(pairs: Sequence[Comparison]) -> dict[str, list[dict[str, object]]]:

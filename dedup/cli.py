@@ -114,11 +114,23 @@ def _settings(config: Path | None, **overrides: object) -> Settings:
     return settings
 
 
+class KnownSource(StrEnum):
+    a = "a"
+    b = "b"
+
+
 @app.command()
 def compare(
     a: Annotated[str, typer.Argument(help="First article: a file, or FILE.jsonl#ID.")],
     b: Annotated[str, typer.Argument(help="Second article: a file, or FILE.jsonl#ID.")],
     as_json: JsonOption = False,
+    source: Annotated[
+        KnownSource | None,
+        typer.Option(
+            help="The article known to be the other's source: the other may then be read as a summary of "
+            "it without the checks for copies (by default, the later by date, else either, checked)."
+        ),
+    ] = None,
     rewrite_threshold: Annotated[
         float | None,
         typer.Option(help="Rewrite-model probability a matched sentence pair must reach to be a rewrite."),
@@ -135,13 +147,16 @@ def compare(
     """Show the passages two articles share, how each was shared, and how much of each is derived.
 
     Example: dedup compare corpora/000_81ea75a533acccf5.txt corpora/002_c4bf7bb208899a3e.txt --json
+
+    Example (a plagiarism pair, B known to be A's source): dedup compare SUSPICIOUS.txt SOURCE.txt --source b
     """
     from dedup.comparison import compare as compare_articles
 
     _check_outputs(files=[("report", html)])
     settings = _settings(config, rewrite_threshold=rewrite_threshold, min_verbatim_tokens=min_verbatim_tokens)
     article_a, article_b = _load(a, max_bytes), _load(b, max_bytes)
-    comparison = compare_articles(article_a, article_b, settings=settings)
+    known = None if source is None else source.value
+    comparison = compare_articles(article_a, article_b, settings=settings, known_source=known)
     if html is not None:
         from dedup.report.html import comparison_page
 
@@ -526,6 +541,13 @@ def bench_pan(
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Write one PAN detection XML per pair here.")] = None,
     jobs: Annotated[int | None, typer.Option(help="Worker processes (default: all cores).", min=1)] = None,
+    unordered: Annotated[
+        bool,
+        typer.Option(
+            help="Score what compare prints without --source (by default, as told that the source document "
+            "is the suspicious one's source: compare SUSPICIOUS SOURCE --source b)."
+        ),
+    ] = False,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
@@ -542,6 +564,7 @@ def bench_pan(
             report = run(
                 corpus, subsets=subset, out=out, jobs=jobs, settings=settings,
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+                ordered=not unordered,
             )  # fmt: skip
         except DedupError as error:
             _fail(error)

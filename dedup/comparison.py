@@ -7,6 +7,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -24,7 +25,15 @@ from dedup.settings import Settings
 from dedup.sources import Article, read_article
 from dedup.text import ASCII_SPACE
 
-__all__ = ["Comparer", "compare", "comparison_of", "derived_fraction", "verdict", "visible"]
+__all__ = [
+    "Comparer",
+    "compare",
+    "comparison_of",
+    "derived_fraction",
+    "summary_reading",
+    "verdict",
+    "visible",
+]
 
 
 _WHITESPACE = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)
@@ -66,6 +75,23 @@ def _side(
     return Side(article.path, len(article.text), fraction, verdict(fraction, settings), identifier, credits)
 
 
+def summary_reading(a: Article, b: Article, known_source: Literal["a", "b"] | None = None) -> SummaryReading:
+    """Which of two articles may be read as a summary of the other (:mod:`dedup.align.cases`).
+
+    ``known_source``: the side the user knows to be the other's source (a plagiarism pair, a story and the
+    wire it credits); the other side is then read as a summary without the copy checks. Otherwise nothing
+    says one article derives from the other (two stories may share a wire): the later one when their
+    metadata dates differ (an earlier article summarises no later one), else either, checked for copies. A
+    date found in the text is not used here: it may be a date the story mentions, and a summary read the
+    wrong way round claims a whole article."""
+    if known_source is not None:
+        return "a" if known_source == "b" else "b"
+    date_a, date_b = text_date("", a.date), text_date("", b.date)
+    if date_a is None or date_b is None or date_a == date_b:
+        return "either"
+    return "later-a" if date_a > date_b else "later-b"
+
+
 def comparison_of(
     a: Article,
     b: Article,
@@ -74,17 +100,19 @@ def comparison_of(
     *,
     with_ids: bool = False,
     credits: tuple[Sequence[Credit], Sequence[Credit]] | None = None,
-    summaries: SummaryReading = "a",
+    summaries: SummaryReading | None = None,
     verbatim_only: bool = False,
 ) -> Comparison:
     """The comparison of ``a`` and ``b`` given their shared ``passages``: reuse cases
-    (:mod:`dedup.align.cases`; ``summaries``: which side may summarise the other), fractions (of text inside
+    (:mod:`dedup.align.cases`; ``summaries``: which side may summarise the other, by default
+    :func:`summary_reading`), fractions (of text inside
     a passage or a case), verdicts, credits and the likely direction of derivation (see
     :mod:`dedup.attribution`); ``verbatim_only``: the passages come from exact runs alone."""
     credits_a, credits_b = (
         (tuple(c) for c in credits) if credits else (find_credits(a.text), find_credits(b.text))
     )
-    found = cases(passages, a.text, b.text, settings, summaries=summaries)
+    reading = summary_reading(a, b) if summaries is None else summaries
+    found = cases(passages, a.text, b.text, settings, summaries=reading)
     side_a = _side(a, shared_spans(passages, found, "a"), settings, with_ids, credits_a)
     side_b = _side(b, shared_spans(passages, found, "b"), settings, with_ids, credits_b)
     comparison = Comparison(side_a, side_b, tuple(passages), None, found, verbatim_only)
@@ -123,9 +151,9 @@ class Comparer:
             self._cache.popitem(last=False)
         return prepared
 
-    def __call__(self, a: Article, b: Article, *, summaries: SummaryReading = "a") -> Comparison:
+    def __call__(self, a: Article, b: Article, *, summaries: SummaryReading | None = None) -> Comparison:
         """``a`` compared with ``b``; ``summaries``: which side may be read as a summary of the other
-        (:data:`~dedup.align.cases.SummaryReading`)."""
+        (:data:`~dedup.align.cases.SummaryReading`; by default :func:`summary_reading`)."""
         prepared_a, prepared_b = self.prepared(a), self.prepared(b)
         return _compare_prepared(
             a, b, prepared_a, prepared_b, self.settings, with_ids=True, rewrite_model=self.rewrite_model,
@@ -150,7 +178,7 @@ def _compare_prepared(
     settings: Settings,
     with_ids: bool,
     rewrite_model: RewriteModel | None = None,
-    summaries: SummaryReading = "a",
+    summaries: SummaryReading | None = None,
 ) -> Comparison:
     passages = align(prepared_a, prepared_b, settings, rewrite_model=rewrite_model)
     credits = (prepared_a.credits, prepared_b.credits)
@@ -165,10 +193,14 @@ def compare(
     idf_model: IdfModel | None = None,
     rewrite_model: RewriteModel | None = None,
     with_ids: bool = False,
+    known_source: Literal["a", "b"] | None = None,
 ) -> Comparison:
     """Compare two articles (or paths, or ``FILE.jsonl#ID``): shared passages, fractions, verdicts,
-    credits and the likely direction. ``idf_model`` and ``rewrite_model`` replace the bundled models."""
+    credits and the likely direction. ``idf_model`` and ``rewrite_model`` replace the bundled models;
+    ``known_source``: the side known to be the other's source, if any (:func:`summary_reading`)."""
     a, b = (x if isinstance(x, Article) else read_article(x) for x in (a, b))
     settings = settings or Settings()
     prepared_a, prepared_b = prepare(a.text, idf_model, settings), prepare(b.text, idf_model, settings)
-    return _compare_prepared(a, b, prepared_a, prepared_b, settings, with_ids, rewrite_model)
+    return _compare_prepared(
+        a, b, prepared_a, prepared_b, settings, with_ids, rewrite_model, summary_reading(a, b, known_source)
+    )

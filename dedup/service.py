@@ -18,6 +18,7 @@ import json
 import os
 import threading
 from collections.abc import Awaitable, Callable
+from typing import Literal
 from urllib.parse import parse_qs
 
 from fastapi import FastAPI, HTTPException, Query, Request
@@ -57,6 +58,7 @@ class ArticleIn(BaseModel):
 class ComparePair(BaseModel):
     a: ArticleIn
     b: ArticleIn
+    source: Literal["a", "b"] | None = None  # the side known to be the other's source (compare --source)
 
 
 class _SizeLimit:
@@ -142,7 +144,13 @@ def create_app(
     @app.post("/compare")
     def compare_pair(pair: ComparePair) -> dict[str, object]:
         """Two articles compared: their shared passages, derived fractions, verdicts and direction."""
-        comparison = compare(pair.a.article("a"), pair.b.article("b"), settings=settings, with_ids=True)
+        comparison = compare(
+            pair.a.article("a"),
+            pair.b.article("b"),
+            settings=settings,
+            with_ids=True,
+            known_source=pair.source,
+        )
         return {**comparison.to_dict(), "settings": settings.as_dict()}
 
     @app.post("/articles")

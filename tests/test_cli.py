@@ -39,6 +39,34 @@ def test_compare_table_shows_kinds_offsets_and_verdicts():
     assert f"[{first.a_start}:{first.a_end}]" in result.stdout
 
 
+def _compared(*arguments: str) -> dict:
+    result = runner.invoke(app, ["compare", *arguments, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def _case_spans(data: dict, first: str, second: str) -> list[tuple]:
+    return [
+        (c[f"{first}_start"], c[f"{first}_end"], c[f"{second}_start"], c[f"{second}_end"], c["kind"])
+        for c in data["cases"]
+    ]
+
+
+def test_compare_claims_no_order_unless_told_one():
+    forward, backward = _compared(str(SEED_A), str(SEED_B)), _compared(str(SEED_B), str(SEED_A))
+    # the seeds share a wire: either order gives the same cases, mirrored, and neither is a summary
+    assert forward["cases"] and _case_spans(forward, "a", "b") == _case_spans(backward, "b", "a")
+    assert "summary" not in {c["kind"] for c in forward["cases"]}
+    assert forward["b"]["derived_fraction"] == backward["a"]["derived_fraction"] < 0.7
+    # told that the outlet story is the AFP story's source, compare reads the AFP story as its summary,
+    # and the direction agrees with the reading
+    told = _compared(str(SEED_B), str(SEED_A), "--source", "b")
+    (summary,) = [c for c in told["cases"] if c["kind"] == "summary"]
+    assert (summary["b_start"], summary["b_end"]) == (0, told["b"]["chars"])
+    assert told["direction"]["source"] == "b"
+    assert runner.invoke(app, ["compare", str(SEED_A), str(SEED_B), "--source", "c"]).exit_code == 2
+
+
 def test_compare_options_change_the_settings():
     strict = runner.invoke(
         app, ["compare", str(SEED_A), str(SEED_B), "--json", "--rewrite-threshold", "0.99"]

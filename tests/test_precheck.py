@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from dedup.align.passages import align, verbatim_passages
 from dedup.align.prepare import prepare
 from dedup.candidates.lsh import Candidates
-from dedup.comparison import Comparer
+from dedup.comparison import Comparer, comparison_of, summary_reading
 from dedup.corpus.local import scan
-from dedup.corpus.stages import _buckets_of, compared, summary_reading
-from dedup.model import Comparison
+from dedup.corpus.stages import _buckets_of, _without_boilerplate, compared
+from dedup.model import Comparison, Passage
 from dedup.settings import Settings
 from dedup.sources import Article
 
@@ -69,6 +69,9 @@ def test_a_scan_reads_the_later_of_two_dated_articles_as_the_summary(seeds):
     assert summary_reading(dated(None), dated("2024-03-01")) == "either"
     # a date the text mentions may not be the article's own
     assert summary_reading(dated(None, "Filed 2024-03-05."), dated("2024-03-01")) == "either"
+    # a source the user knows outranks the dates (compare --source): the other side is read unchecked
+    assert summary_reading(dated("2024-03-01"), dated("2024-03-02"), "b") == "a"
+    assert summary_reading(dated(None), dated(None), "a") == "b"
     comparer = Comparer(Settings(align_min_buckets=0))
     later, earlier = replace(seeds[0], date="2024-03-02"), replace(seeds[1], date="2024-03-01")
     assert compared(comparer, later, earlier, 0) == comparer(later, earlier, summaries="later-a")
@@ -143,3 +146,18 @@ def test_the_prepared_articles_are_not_vectorised_by_a_verbatim_comparison():
     assert all("vectors" not in prepared.__dict__ for prepared in comparer._cache.values())
     comparer(outlet, wire)
     assert all("vectors" in prepared.__dict__ for prepared in comparer._cache.values())
+
+
+def test_dropping_boilerplate_leaves_a_verbatim_only_pair_without_summaries():
+    # passages shaped like a summary (a short block of a whose partners spread over b), one in boilerplate
+    shaped = [(0, 100, 0, 200), (101, 200, 2000, 2300), (201, 300, 4500, 4800), (9000, 9100, 9000, 9100)]
+    passages = [Passage(*span, "verbatim", 1.0) for span in shaped]
+    a, b = Article("a", "a", "x" * 10_000), Article("b", "b", "x" * 10_000)
+    verbatim = comparison_of(a, b, passages, Settings(), with_ids=True, summaries="none", verbatim_only=True)
+    boilerplate = {"a": [(9000, 9100)], "b": [(9000, 9100)]}
+    dropped = _without_boilerplate(verbatim, {"a": a, "b": b}, boilerplate, Settings())
+    assert len(dropped.passages) == 3 and dropped.verbatim_only
+    assert "summary" not in {c.kind for c in dropped.cases}
+    # the same passages aligned in full may be read as a summary
+    full = comparison_of(a, b, passages[:3], Settings(), with_ids=True)
+    assert "summary" in {c.kind for c in full.cases}

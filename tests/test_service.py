@@ -56,6 +56,18 @@ def test_compare_answers_as_the_cli_does(service):
     assert answer.json()["a"]["derived_fraction"] == printed["a"]["derived_fraction"]
 
 
+def test_compare_takes_a_known_source_as_the_cli_does(service):
+    _, client = service
+    a, b = (path.read_text(encoding="utf-8") for path in (SEED_B, SEED_A))
+    pair = {"a": {"id": "a", "text": a}, "b": {"id": "b", "text": b}, "source": "b"}
+    answer = client.post("/compare", json=pair)
+    printed = runner.invoke(cli, ["compare", str(SEED_B), str(SEED_A), "--source", "b", "--json"])
+    assert answer.status_code == 200
+    assert answer.json()["cases"] == json.loads(printed.stdout)["cases"]
+    assert "summary" in {c["kind"] for c in answer.json()["cases"]}
+    assert client.post("/compare", json={**pair, "source": "c"}).status_code == 422
+
+
 def test_articles_are_added_idempotently_removed_and_counted(service):
     _, client = service
     article = {"id": "wire-1", "text": SEED_A.read_text(encoding="utf-8"), "source": "AFP"}

@@ -12,11 +12,11 @@ with holes (a sentence too changed to match, a reordered clause). A case fills s
 - **Summary.** Passages adjacent (within ``region_gap_chars``) in ``a``, covering ``summary_coverage`` of
   their span there, whose partners spread over at least ``summary_ratio`` times as many characters of
   ``b`` condense ``b``: one ``summary`` case whose ``b`` side is the whole of ``b``, as a summary condenses
-  its source as a whole (the member passages show the sentences it drew on). ``compare ARTICLE SOURCE``
-  and ``query`` read only ``a`` (the new article) as a summary. A corpus scan reads the later of two
-  articles whose metadata dates differ, else either side (``a`` first); a scan never knows that one
-  article derives from the other (two stories may share a wire), so it refuses readings that are copies
-  rather than condensation
+  its source as a whole (the member passages show the sentences it drew on). When one side is known to
+  derive from the other (``compare --source``), only that side is read as a summary. Otherwise (a corpus
+  scan, ``query``, ``compare`` by default) the later of two articles whose metadata dates differ, else
+  either side (``a`` first), is read as a summary; nothing then says that one article derives from the
+  other (two stories may share a wire), so readings that are copies rather than condensation are refused
   (read the wrong way round, two blocks of one article copied from neighbouring paragraphs of the other
   look like a summary of the whole first article): partners covering less than ``summary_evidence`` of the
   span they spread over in ``b`` (a stray sentence far from the rest would claim all between), and
@@ -48,11 +48,12 @@ from dedup.settings import Settings
 
 __all__ = ["SummaryReading", "cases", "is_template"]
 
-SummaryReading = Literal["a", "either", "later-a", "later-b", "none"]
-"""Which side of a comparison may be read as a summary of the other: ``a`` (the new article of ``compare``
-and ``query``, said to derive from ``b``), ``either`` (a corpus scan, where no order is known), ``later-a``
-or ``later-b`` (a scan pair whose dates say which is later) or ``none``. Scan readings are checked for
-copies (module docstring): a later article is not known to derive from the earlier one."""
+SummaryReading = Literal["a", "b", "either", "later-a", "later-b", "none"]
+"""Which side of a comparison may be read as a summary of the other: ``a`` or ``b`` (that side is known to
+derive from the other: a plagiarism pair, a story and the wire it credits), ``either`` (no order known),
+``later-a`` or ``later-b`` (the metadata dates say which is later) or ``none``. Readings without a known
+order are checked for copies (module docstring): a later article is not known to derive from the earlier
+one."""
 
 # (a_start, a_end, b_start, b_end, index of the passage): the runs helpers read the first four
 _Member = tuple[int, int, int, int, int]
@@ -72,11 +73,11 @@ def cases(
     members = [(p.a_start, p.a_end, p.b_start, p.b_end, i) for i, p in enumerate(passages)]
     lengths = len(a_text), len(b_text)
     result = []
-    checked = summaries != "a"
+    checked = summaries not in ("a", "b")
     if summaries in ("a", "either", "later-a"):
         found, members = _summaries(members, settings, checked)
         result += [_case(group, passages, lengths, summarised="b") for group in found]
-    if summaries in ("either", "later-b"):
+    if summaries in ("b", "either", "later-b"):
         found, members = _summaries([_flipped(m) for m in members], settings, checked)
         members = [_flipped(m) for m in members]
         result += [_case([_flipped(m) for m in group], passages, lengths, summarised="a") for group in found]

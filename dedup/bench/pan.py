@@ -16,7 +16,7 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from dedup.bench.pan_measures import Annotation, Scores, score
-from dedup.comparison import Comparer
+from dedup.comparison import Comparer, summary_reading
 from dedup.errors import DedupError
 from dedup.settings import Settings
 from dedup.sources import read_article
@@ -137,25 +137,28 @@ def scan_scores(
 class _Aligner:
     """Aligns pairs of one corpus; a document recurs across pairs, so preparations are cached."""
 
-    def __init__(self, corpus: Path, settings: Settings) -> None:
-        self.corpus, self.settings = corpus, settings
+    def __init__(self, corpus: Path, settings: Settings, ordered: bool) -> None:
+        self.corpus, self.settings, self.ordered = corpus, settings, ordered
         self.comparer = Comparer(settings)
 
     def __call__(self, pair: Pair) -> tuple[Pair, list[tuple[int, int, int, int]]]:
-        """The pair's reuse cases as ``dedup compare SUSPICIOUS SOURCE --json`` prints them (templates, which
-        the product says are not reuse, left out)."""
+        """The pair's reuse cases as ``dedup compare SUSPICIOUS SOURCE --source b --json`` prints them (PAN
+        gives the order), or without ``--source`` when not ``ordered``; templates, which the product says
+        are not reuse, left out."""
         suspicious = read_article(self.corpus / "susp" / pair[0])
         source = read_article(self.corpus / "src" / pair[1])
-        printed = self.comparer(suspicious, source).to_dict()["cases"]
+        printed = self.comparer(
+            suspicious, source, summaries=summary_reading(suspicious, source, "b" if self.ordered else None)
+        ).to_dict()["cases"]
         return pair, reuse_spans(printed)
 
 
 _worker: _Aligner | None = None
 
 
-def _init_worker(corpus: Path, settings: Settings) -> None:
+def _init_worker(corpus: Path, settings: Settings, ordered: bool) -> None:
     global _worker
-    _worker = _Aligner(corpus, settings)
+    _worker = _Aligner(corpus, settings, ordered)
 
 
 def _align_chunk(pairs: list[Pair]) -> list[tuple[Pair, list[tuple[int, int, int, int]]]]:
@@ -201,10 +204,12 @@ def run(
     jobs: int | None = None,
     settings: Settings | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    ordered: bool = True,
 ) -> PanReport:
     """Align the pairs of ``subsets`` (default: every type) of ``corpus``, write detections, score them.
 
-    ``on_progress(done, total)`` is called as pairs finish.
+    ``ordered``: compare as told that the source document is the suspicious one's source (PAN says so);
+    otherwise as ``compare`` does unasked. ``on_progress(done, total)`` is called as pairs finish.
     """
     settings = settings or Settings()
     names = subset_names(corpus)
@@ -219,7 +224,7 @@ def run(
     pairs_by_type = {name: read_pairs(corpus / name / "pairs") for name in chosen}
     all_pairs = sorted({pair for pairs in pairs_by_type.values() for pair in pairs})
     started = time.perf_counter()
-    detected = _align_all(corpus, all_pairs, settings, jobs or os.cpu_count() or 1, on_progress)
+    detected = _align_all(corpus, all_pairs, settings, ordered, jobs or os.cpu_count() or 1, on_progress)
     seconds = time.perf_counter() - started
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -247,6 +252,7 @@ def _align_all(
     corpus: Path,
     pairs: list[Pair],
     settings: Settings,
+    ordered: bool,
     jobs: int,
     on_progress: Callable[[int, int], None] | None,
 ) -> dict[Pair, list[tuple[int, int, int, int]]]:
@@ -259,11 +265,11 @@ def _align_all(
 
     chunks = list(_chunks(pairs, 16))
     if jobs == 1:
-        _init_worker(corpus, settings)
+        _init_worker(corpus, settings, ordered)
         for chunk in chunks:
             collect(_align_chunk(chunk))
         return results
-    with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(corpus, settings)) as pool:
+    with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(corpus, settings, ordered)) as pool:
         for chunk_results in pool.map(_align_chunk, chunks):
             collect(chunk_results)
     return results

@@ -33,7 +33,7 @@ from dedup.bench.pan_measures import Annotation, score
 from dedup.bench.paraphrase import f1_score, precision_recall
 from dedup.candidates.lsh import band_keys, candidate_pairs, lsh_parameters
 from dedup.candidates.signatures import windows_of
-from dedup.comparison import Comparer, comparison_of
+from dedup.comparison import Comparer, comparison_of, summary_reading
 from dedup.errors import SettingsError
 from dedup.model import Case, CharSpan
 from dedup.parallel import Progress, chunks, map_chunks
@@ -218,6 +218,7 @@ def _align_chunk(
         _comparer = Comparer(grid[0])
     results = []
     for a, b in pairs:
+        known_order = summary_reading(a, b, "b")  # labelled pairs say b is a's source: compare --source b
         prepared_a, prepared_b = _comparer.prepared(a), _comparer.prepared(b)
         cosines = sentence_similarities(prepared_a, prepared_b)
         aligned: dict[tuple, list] = {}
@@ -226,7 +227,7 @@ def _align_chunk(
             key = tuple(getattr(settings, name) for name in _ALIGNMENT_FIELDS)
             if key not in aligned:
                 aligned[key] = align(prepared_a, prepared_b, settings, cosines=cosines)
-            comparison = comparison_of(a, b, aligned[key], settings, credits=((), ()))
+            comparison = comparison_of(a, b, aligned[key], settings, credits=((), ()), summaries=known_order)
             fraction = max(comparison.a.derived_fraction, comparison.b.derived_fraction)
             per_settings.append((fraction, tuple(_span(c) for c in comparison.cases)))
         results.append(per_settings)

@@ -13,8 +13,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dedup.align.cases import SummaryReading
-from dedup.attribution import text_date
 from dedup.candidates.blocks import boilerplate_blocks, boilerplate_runs, shared_block_pairs
 from dedup.candidates.lsh import Candidates, pack_entries
 from dedup.candidates.neighbours import neighbour_pairs
@@ -132,22 +130,11 @@ def compared(comparer: Comparer, a: Article, b: Article, buckets: int) -> Compar
     copied whole) is matched from exact runs alone (:meth:`Comparer.verbatim`: no sentence vectors, no
     rewrite model) and reported ``verbatim_only``; every other pair gets the full aligner's answer. Rewritten
     copy shares windows of content words, so it is above the floor unless it is short. A scan's pair has no
-    order unless its metadata dates give one (:func:`summary_reading`).
+    order unless its metadata dates give one (:func:`~dedup.comparison.summary_reading`).
     """
     if buckets < comparer.settings.align_min_buckets:
         return comparer.verbatim(a, b)
-    return comparer(a, b, summaries=summary_reading(a, b))
-
-
-def summary_reading(a: Article, b: Article) -> SummaryReading:
-    """Which of a scan's pair may be read as a summary of the other: the later one when their metadata
-    dates differ (an earlier article summarises no later one), else either (:mod:`dedup.align.cases`). A
-    date found in the text is not used here: it may be a date the story mentions, and a summary read the
-    wrong way round claims a whole article."""
-    date_a, date_b = text_date("", a.date), text_date("", b.date)
-    if date_a is None or date_b is None or date_a == date_b:
-        return "either"
-    return "later-a" if date_a > date_b else "later-b"
+    return comparer(a, b)
 
 
 Boilerplate = dict[str, list[tuple[int, int]]]  # article id -> character spans of boilerplate windows
@@ -222,8 +209,8 @@ def _without_boilerplate(
         comparison.b.credits,
     )  # found already; the passages changed, not the text
     return comparison_of(
-        a, b, kept, settings, with_ids=True, credits=credits, summaries=summary_reading(a, b),
-        verbatim_only=comparison.verbatim_only,
+        a, b, kept, settings, with_ids=True, credits=credits,
+        summaries="none" if comparison.verbatim_only else None, verbatim_only=comparison.verbatim_only,
     )  # fmt: skip
 
 
