@@ -11,17 +11,17 @@ with holes (a sentence too changed to match, a reordered clause). A case fills s
   that side, each part judged again.
 - **Summary.** Passages adjacent (within ``region_gap_chars``) in ``a``, covering ``summary_coverage`` of
   their span there, whose partners spread over at least ``summary_ratio`` times as many characters of
-  ``b`` condense ``b``: one ``summary`` case whose ``b`` side is the whole of ``b``, as a summary condenses
-  its source as a whole (the member passages show the sentences it drew on). When one side is known to
-  derive from the other (``compare --source``), only that side is read as a summary. Otherwise (a corpus
-  scan, ``query``, ``compare`` by default) the later of two articles whose metadata dates differ, else
-  either side (``a`` first), is read as a summary; nothing then says that one article derives from the
-  other (two stories may share a wire), so readings that are copies rather than condensation are refused
-  (read the wrong way round, two blocks of one article copied from neighbouring paragraphs of the other
-  look like a summary of the whole first article): partners covering less than ``summary_evidence`` of the
-  span they spread over in ``b`` (a stray sentence far from the rest would claim all between), and
-  groups whose ``a`` side lies for more than ``summary_copy_share`` in passages that are cases of their
-  own (in step, ``min_region_chars`` on both sides).
+  ``b`` and cover at least ``summary_evidence`` of that spread (a stray sentence far from the rest would
+  claim all between) condense ``b``: one ``summary`` case whose ``b`` side is the whole of ``b``, as a
+  summary condenses its source as a whole (the member passages show the sentences it drew on). When one
+  side is known to derive from the other (``compare --source``), only that side is read as a summary.
+  Otherwise (a corpus scan, ``query``, ``compare`` by default) the later of two articles whose metadata
+  dates differ, else either side (``a`` first), is read as a summary; nothing then says that one article
+  derives from the other (two stories may share a wire), so readings that are copies rather than
+  condensation are refused (read the wrong way round, two blocks of one article copied from neighbouring
+  paragraphs of the other look like a summary of the whole first article): groups whose ``a`` side lies
+  for more than ``summary_copy_share`` in passages that are cases of their own (in step,
+  ``min_region_chars`` on both sides).
 
 A case is a ``template`` when both sides hold at least ``template_min_numbers`` numbers and fewer than
 ``template_shared_numbers`` of them (of the side with fewer) are the other side's: the same form with other
@@ -117,21 +117,21 @@ def _condenses(group: list[_Member], settings: Settings, checked: bool) -> bool:
     """Whether the group's ``a`` side condenses its ``b`` side (module docstring)."""
     a_start, a_end, b_start, b_end = extent(group)
     compact, spread = a_end - a_start, b_end - b_start
-    condensed = (
-        spread >= settings.summary_ratio * compact
-        and compact - _unmatched(group, 0) >= settings.summary_coverage * compact
-    )
-    if not (condensed and checked):
-        return condensed
+    if spread < settings.summary_ratio * compact or compact - _unmatched(group, 0) < (
+        settings.summary_coverage * compact
+    ):
+        return False
+    if spread - _unmatched(group, 2) < settings.summary_evidence * spread:
+        return False
+    if not checked:
+        return True
     copied = sum(
         m[1] - m[0]
         for block in _in_step(group, settings)
         if _long_enough(extent(block), settings.min_region_chars)
         for m in block
     )
-    evidence = spread - _unmatched(group, 2)
-    shared = sum(m[1] - m[0] for m in group)
-    return evidence >= settings.summary_evidence * spread and copied <= settings.summary_copy_share * shared
+    return copied <= settings.summary_copy_share * sum(m[1] - m[0] for m in group)
 
 
 def _in_step(members: list[_Member], settings: Settings) -> list[list[_Member]]:
