@@ -81,6 +81,26 @@ def test_the_scan_table_at_80_columns_keeps_paths_whole_says_what_it_hides_and_s
     assert "What the most derived pairs share" in shown and "dedup compare " in shown
 
 
+def test_the_scan_table_lists_a_large_cluster_s_members_up_to_the_limit_and_counts_the_rest(tmp_path):
+    from rich.console import Console
+
+    from dedup.corpus.local import scan
+    from dedup.report.terminal import render_scan
+
+    from .textgen import article
+
+    (tmp_path / "wire.txt").write_text(article(0), encoding="utf-8")
+    for k in range(14):
+        (tmp_path / f"outlet-{k:02d}.txt").write_text(article(100 + k, 4) + article(0), encoding="utf-8")
+    result = scan(tmp_path, jobs=1)
+    assert [len(c.members) for c in result.clusters] == [15]
+    console = Console(width=200, record=True)
+    render_scan(result, console, limit=10)
+    clusters = console.export_text().split("Clusters", 1)[1]
+    assert clusters.count("outlet-") + clusters.count("wire.txt") == 11  # the original and 10 members
+    assert "… and 4 more" in clusters
+
+
 def _folders_of_articles(root, folders: int, per_folder: int) -> list:
     from .textgen import article
 

@@ -243,7 +243,8 @@ def render_scan(result: ScanResult, console: Console, limit: int = 10) -> None:
         table.add_column("members", overflow="fold")
         for cluster in result.clusters[:limit]:
             others = [m for m in cluster.members if m != cluster.original]
-            table.add_row(str(len(cluster.members)), Text(cluster.label), Text("\n".join(others)))
+            shown = others[:limit] + ([f"… and {len(others) - limit:,} more"] if len(others) > limit else [])
+            table.add_row(str(len(cluster.members)), Text(cluster.label), Text("\n".join(shown)))
         console.print(table)
         _more(console, len(result.clusters) - limit, "clusters")
     uncredited = derivation_graph(result.pairs)["uncredited"]
