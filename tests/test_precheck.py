@@ -35,7 +35,9 @@ def test_verbatim_passages_are_the_aligners_for_a_pair_sharing_only_copied_text(
     outlet = _quoting(wire, 2, slice(1, 3))
     a, b = prepare(outlet), prepare(wire)
     found = verbatim_passages(a, b)
-    assert "vectors" not in a.__dict__ and "vectors" not in b.__dict__  # neither text vectorised for it
+    assert not {"sentences", "vectors"} & (
+        a.__dict__.keys() | b.__dict__.keys()
+    )  # neither split nor vectorised
     assert found and found == align(a, b)
     assert all(p.kind == "verbatim" for p in found)
 
@@ -138,14 +140,16 @@ def test_verbatim_passages_slice_both_texts_and_claim_no_text_twice(first, secon
         assert {a_words[0], a_words[-1]} <= set(b_words) and {b_words[0], b_words[-1]} <= set(a_words)
 
 
-def test_the_prepared_articles_are_not_vectorised_by_a_verbatim_comparison():
+def test_the_prepared_articles_are_neither_split_nor_vectorised_by_a_verbatim_comparison():
     comparer = Comparer(Settings())
     wire = Article("wire", "wire", article(40, sentences=10))
     outlet = Article("outlet", "outlet", _quoting(wire.text, 41, slice(0, 2)))
     comparer.verbatim(outlet, wire)
-    assert all("vectors" not in prepared.__dict__ for prepared in comparer._cache.values())
+    assert all(
+        not {"sentences", "vectors"} & prepared.__dict__.keys() for prepared in comparer._cache.values()
+    )
     comparer(outlet, wire)
-    assert all("vectors" in prepared.__dict__ for prepared in comparer._cache.values())
+    assert all({"sentences", "vectors"} <= prepared.__dict__.keys() for prepared in comparer._cache.values())
 
 
 def test_dropping_boilerplate_leaves_a_verbatim_only_pair_without_summaries():

@@ -31,7 +31,7 @@ class PreparedText:
     text: str
     tokens: Tokens
     forms: list[str]
-    sentences: list[Sentence]
+    min_sentence_tokens: int
     idf_model: IdfModel
     grams: np.ndarray  # hash of the n-gram starting at each token (n = ``ngram``)
     ngram: int
@@ -40,6 +40,11 @@ class PreparedText:
     def grams_of(self, n: int) -> np.ndarray:
         """The n-gram hashes for ``n`` (computed again only when ``n`` differs from the prepared one)."""
         return self.grams if n == self.ngram else ngram_hashes(self.forms, n)
+
+    @cached_property
+    def sentences(self) -> list[Sentence]:
+        """The text's sentences, split on first use: a comparison from exact runs alone never needs them."""
+        return split_sentences(self.text, self.tokens, self.min_sentence_tokens)
 
     @cached_property
     def vectors(self) -> SentenceVectors:
@@ -54,14 +59,13 @@ class PreparedText:
 
 
 def prepare(text: str, idf_model: IdfModel | None = None, settings: Settings | None = None) -> PreparedText:
-    """Tokenise ``text`` and split it into sentences (vectorised on first use)."""
+    """Tokenise ``text``; its sentences are split and vectorised on first use."""
     settings = settings or Settings()
     tokens = tokenize(text, normalize(text))
     forms = tokens.forms
-    sentences = split_sentences(text, tokens, settings.min_sentence_tokens)
     grams = ngram_hashes(forms, settings.ngram)
     return PreparedText(
-        text, tokens, forms, sentences, idf_model or default_idf(), grams, settings.ngram,
+        text, tokens, forms, settings.min_sentence_tokens, idf_model or default_idf(), grams, settings.ngram,
         tuple(find_credits(text)),
     )  # fmt: skip
 
