@@ -133,9 +133,11 @@ class SentenceRows:
 
     def __init__(self, keys: np.ndarray, weights: np.ndarray, n_rows: int) -> None:
         self.n_rows = n_rows
-        self.rows, self.weights = keys // _DIM, weights
+        # row and column numbers fit 32 bits; held per entry, they are most of a cached article's memory
+        self.rows, self.weights = (keys // _DIM).astype(np.int32), weights
         # the distinct columns, and for every entry the number of its column among them
-        self.used, self.local = _unique_inverse(keys % _DIM)
+        self.used, local = _unique_inverse(keys % _DIM)
+        self.local = local.astype(np.int32)
 
     def norms(self) -> np.ndarray:
         """The L2 norm of every row (1, or 0 for a row without features)."""
@@ -380,7 +382,7 @@ def _joined_dot(x: SentenceRows, y: SentenceRows) -> np.ndarray:
     partner = np.repeat(first_of_column[columns_x] - (np.cumsum(repeats) - repeats), repeats) + np.arange(
         total
     )
-    cells = np.repeat(rows_x, repeats) * y.n_rows + rows_y[partner]
+    cells = np.repeat(rows_x.astype(np.int64), repeats) * y.n_rows + rows_y[partner]
     products = np.repeat(weights_x, repeats) * weights_y[partner]
     return np.bincount(cells, weights=products, minlength=x.n_rows * y.n_rows).reshape(x.n_rows, y.n_rows)
 
