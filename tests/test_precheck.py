@@ -35,9 +35,8 @@ def test_verbatim_passages_are_the_aligners_for_a_pair_sharing_only_copied_text(
     outlet = _quoting(wire, 2, slice(1, 3))
     a, b = prepare(outlet), prepare(wire)
     found = verbatim_passages(a, b)
-    assert not {"sentences", "vectors"} & (
-        a.__dict__.keys() | b.__dict__.keys()
-    )  # neither split nor vectorised
+    # neither text split into sentences nor vectorised for it
+    assert not {"sentences", "vectors"} & (a.__dict__.keys() | b.__dict__.keys())
     assert found and found == align(a, b)
     assert all(p.kind == "verbatim" for p in found)
 

@@ -120,7 +120,7 @@ _comparer: Comparer | None = None
 # prepared articles a worker keeps: real news forms one giant component of candidate pairs (templates link
 # everything), whose tasks meet the same articles again and again; 512 prepared each Reuters story ~6 times.
 # 2,048 cost a worker ~90 MB more on 4,000 Reuters stories and aligned them 17 % faster (benchmarks/README.md)
-# 2,560 since sentence vectors hold 32-bit row and column numbers: the same memory as 2,048 before
+# 2,560 since sentence vectors hold 32-bit row and column numbers: about the memory 2,048 took before
 _PREPARED_PER_WORKER = 2560
 
 
