@@ -8,6 +8,10 @@ by LSH, a shared block or neighbouring chunks) and "pairs found" the share it re
 ``benchmarks/results/scan_pan_<split>.json``.
 
     .venv/bin/python benchmarks/bench_scan_pan.py ../shared/data/pan13/train
+    .venv/bin/python benchmarks/bench_scan_pan.py ../shared/data/pan13/train --known-sources  # SPLIT/src named
+
+With ``--known-sources`` the split's ``src/`` folder is named as known sources, as ``dedup scan SPLIT
+--known-sources SPLIT/src`` does (results ``scan_pan_<split>_known_sources.json``).
 """
 
 from __future__ import annotations
@@ -31,10 +35,12 @@ def main() -> None:
     parser.add_argument("split", type=Path, help="a PAN split folder (train/ or test/)")
     parser.add_argument("--config", type=Path, help="a dedup.toml to run with instead of the defaults")
     parser.add_argument("--suffix", default="", help="added to the results file's name")
+    parser.add_argument("--known-sources", action="store_true", help="name SPLIT/src known sources")
     args = parser.parse_args()
     settings = load_settings(args.config)[0] if args.config else Settings()
     started = time.perf_counter()
-    result = scan(args.split, settings=settings)
+    known = [args.split / "src"] if args.known_sources else []
+    result = scan(args.split, settings=settings, known_sources=known)
     seconds = time.perf_counter() - started
     records = map(json.loads, map(json.dumps, result.pair_records()))
     detections, reported_pairs = scan_detections(records)
@@ -52,6 +58,7 @@ def main() -> None:
     report = {
         "date": date.today().isoformat(),
         "split": str(args.split),
+        "known_sources": [str(path) for path in known],
         "documents": len(result.articles),
         "candidate_pairs": result.candidates,
         "derived_pairs": len(result.pairs),
@@ -64,7 +71,8 @@ def main() -> None:
     }
     RESULTS.mkdir(exist_ok=True)
     name = args.split.name
-    (RESULTS / f"scan_pan_{name}{args.suffix}.json").write_text(
+    suffix = args.suffix + ("_known_sources" if known else "")
+    (RESULTS / f"scan_pan_{name}{suffix}.json").write_text(
         json.dumps(report, indent=1) + "\n", encoding="utf-8"
     )
     print(

@@ -175,9 +175,12 @@ def direction(
     date_b: date | None,
     *,
     wholly: float,
+    known_source: Literal["a", "b"] | None = None,
 ) -> Direction:
-    """The likely direction of derivation of a pair, from credits, dates and containment.
+    """The likely direction of derivation of a pair, from what the user said, credits, dates and
+    containment.
 
+    - ``known_source``: the side the user named the source (``compare --source``, ``scan --known-sources``);
     - dates: the earlier article is the source;
     - a summary case: the side condensed as a whole is the source (its whole text counts as shared, so
       containment would read it the wrong way round);
@@ -186,6 +189,8 @@ def direction(
     - ``common``: both credit the same agency for text and neither contains the other (both rewrote a
       wire copy that is not in the corpus), or neither is wholly derived and their dates are the same.
     """
+    if known_source is not None:
+        return Direction(known_source, (f"{known_source} is a known source (named by the user)",))
     reasons = []
     wires_a, wires_b = wires(credits_a), wires(credits_b)
     shared_wires = sorted(wires_a & wires_b)

@@ -228,13 +228,22 @@ def scan(
             help="source: a table per outlet (source, URL host or folder): derived share by wire or outlet.",
         ),
     ] = None,
+    known_sources: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--known-sources",
+            help="Folder or file of known sources (wire copy, press releases), scanned too; an article paired "
+            "with one is read as derived from it. Repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Find every pair of articles that share passages, with clusters and boilerplate.
 
     Bad files are skipped and listed with their reason; the scan exits 0 when it completed.
     Example: dedup scan corpora/ --jsonl pairs.jsonl
     """
-    missing = [source for source in sources if not source.exists()]
+    known_sources = known_sources or []
+    missing = [source for source in [*sources, *known_sources] if not source.exists()]
     if missing:
         _fail(InputError(str(missing[0]), "no such file or directory"))
     if scheduler and engine is not Engine.dask:
@@ -249,14 +258,15 @@ def scan(
 
                 result = scan_corpus(
                     sources, settings=settings, scheduler=scheduler, workers=jobs or os.cpu_count() or 1,
-                    max_bytes=max_bytes, progress=report,
+                    max_bytes=max_bytes, progress=report, known_sources=known_sources,
                 )  # fmt: skip
             else:
                 from dedup.corpus.local import scan as scan_corpus
 
                 result = scan_corpus(
-                    sources, settings=settings, jobs=jobs, max_bytes=max_bytes, progress=report
-                )
+                    sources, settings=settings, jobs=jobs, max_bytes=max_bytes, progress=report,
+                    known_sources=known_sources,
+                )  # fmt: skip
         except DedupError as error:
             _fail(error)
     outlets = None

@@ -79,17 +79,25 @@ def summary_reading(a: Article, b: Article, known_source: Literal["a", "b"] | No
     """Which of two articles may be read as a summary of the other (:mod:`dedup.align.cases`).
 
     ``known_source``: the side the user knows to be the other's source (a plagiarism pair, a story and the
-    wire it credits); the other side is then read as a summary without the copy checks. Otherwise nothing
-    says one article derives from the other (two stories may share a wire): the later one when their
-    metadata dates differ (an earlier article summarises no later one), else either, checked for copies. A
-    date found in the text is not used here: it may be a date the story mentions, and a summary read the
-    wrong way round claims a whole article."""
+    wire it credits), by default the one article of the two that is a known source
+    (:attr:`~dedup.sources.Article.is_source`); the other side is then read as a summary without the copy
+    checks. Otherwise nothing says one article derives from the other (two stories may share a wire): the
+    later one when their metadata dates differ (an earlier article summarises no later one), else either,
+    checked for copies. A date found in the text is not used here: it may be a date the story mentions, and
+    a summary read the wrong way round claims a whole article."""
+    known_source = known_source or _marked_source(a, b)
     if known_source is not None:
         return "a" if known_source == "b" else "b"
     date_a, date_b = text_date("", a.date), text_date("", b.date)
     if date_a is None or date_b is None or date_a == date_b:
         return "either"
     return "later-a" if date_a > date_b else "later-b"
+
+
+def _marked_source(a: Article, b: Article) -> Literal["a", "b"] | None:
+    if a.is_source == b.is_source:
+        return None
+    return "a" if a.is_source else "b"
 
 
 def comparison_of(
@@ -118,9 +126,11 @@ def comparison_of(
     comparison = Comparison(side_a, side_b, tuple(passages), None, found, verbatim_only)
     if not passages:
         return comparison
+    # a reading of one side only is what the user's known source gives (summary_reading)
+    known_source = {"a": "b", "b": "a"}.get(reading) or _marked_source(a, b)
     likely = direction(
         comparison, credits_a, credits_b, text_date(a.text, a.date), text_date(b.text, b.date),
-        wholly=settings.wholly_derived,
+        wholly=settings.wholly_derived, known_source=known_source,
     )  # fmt: skip
     return replace(comparison, direction=likely)
 

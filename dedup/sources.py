@@ -37,6 +37,7 @@ __all__ = [
     "canonical_ref",
     "Skipped",
     "discover",
+    "discover_with_sources",
     "as_roots",
     "canonical_roots",
 ]
@@ -70,6 +71,8 @@ class Article:
 
     ``id`` is what a user passes to address it: the file's path as given, or ``FILE.jsonl#ID`` for a line
     of a JSON Lines file (``FILE.jsonl#ID (line N)`` when the file repeats the id: no article is lost).
+    ``is_source``: the user named it a known source (wire copy, a press release: ``scan --known-sources``);
+    paired with an article that is not one, the other is read as derived from it.
     """
 
     id: str
@@ -80,6 +83,7 @@ class Article:
     source: str | None = None
     url: str | None = None
     encoding: str = "utf-8"
+    is_source: bool = False
 
 
 _NEAR_TIE = 0.1
@@ -626,19 +630,37 @@ def discover_all(roots: Sequence[Path], max_bytes: int) -> tuple[list[Path], lis
     """:func:`discover` over several roots (folders, files, JSONL shards), each file once: a file reached again
     under another spelling (``corpora/``, ``./corpora``, an absolute path, a symbolic link) is skipped, saying
     which path was read, so that no article is paired with itself."""
+    return _discovered(roots, max_bytes, ())[:2]
+
+
+def discover_with_sources(
+    roots: Sequence[Path], max_bytes: int, known_sources: Sequence[Path]
+) -> tuple[list[Path], list[Skipped], frozenset[Path]]:
+    """:func:`discover_all` over ``known_sources`` and ``roots``, and which files are known sources (``scan
+    --known-sources``). A known source's file reached again under ``roots`` (its folder inside a scanned
+    one) is read once, as a known source, without a note."""
+    return _discovered(roots, max_bytes, known_sources)
+
+
+def _discovered(
+    roots: Sequence[Path], max_bytes: int, known_sources: Sequence[Path]
+) -> tuple[list[Path], list[Skipped], frozenset[Path]]:
     first_path: dict[tuple[int, int], Path] = {}  # the file's identity on disk -> the path it is read by
     files: list[Path] = []
     skipped: list[Skipped] = []
-    for root in roots:
+    sources: set[Path] = set()
+    for root, is_source in [*((r, True) for r in known_sources), *((r, False) for r in roots)]:
         found, bad = discover(Path(root), max_bytes)
         skipped += bad
         for path, identity in found:
             first = first_path.setdefault(identity, path)
             if first is path:
                 files.append(path)
-            elif first != path:
+                if is_source:
+                    sources.add(path)
+            elif first != path and (is_source or first not in sources):
                 skipped.append(Skipped(path_label(path), f"the same file as {path_label(first)}, read once"))
-    return files, skipped
+    return files, skipped, frozenset(sources)
 
 
 def canonical_roots(roots: Sequence[str | os.PathLike]) -> list[Path]:

@@ -52,9 +52,14 @@ def test_dask_engine_on_a_local_cluster_equals_the_local_engine(tmp_path):
     assert [s.reason for s in local.skipped if s.path.endswith("binary.txt")]
 
 
-def test_dask_engine_takes_several_sources_like_jsonl_shards(tmp_path):
+def test_dask_engine_takes_several_sources_like_jsonl_shards_and_known_sources(tmp_path):
     from dedup.corpus.dask_engine import scan as dask_scan
 
     corpus = _corpus(tmp_path)
     sources = [corpus / "feed.jsonl", corpus / "wire.txt", CORPORA]
     assert _view(dask_scan(sources, workers=2)) == _view(scan(sources, jobs=1))
+    wire = [corpus / "wire.txt"]
+    local = scan(sources, jobs=1, known_sources=wire)
+    assert _view(dask_scan(sources, workers=2, known_sources=wire)) == _view(local)
+    named = [c for c in local.pairs if "is a known source" in c.direction.reasons[0]]
+    assert named and all(getattr(c, c.direction.source).id == str(wire[0]) for c in named)

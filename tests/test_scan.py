@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -22,9 +23,11 @@ from dedup.candidates.lsh import (
     s_curve,
 )
 from dedup.cli import app
+from dedup.comparison import summary_reading
 from dedup.corpus.local import scan
 from dedup.errors import SettingsError
 from dedup.settings import Settings
+from dedup.sources import Article
 
 from .conftest import CORPORA, SEED_A, SEED_B
 from .textgen import article
@@ -266,6 +269,38 @@ def test_the_seed_scan_reports_uncredited_wire_reuse():
     ]
     credited = {entry["id"]: entry["text_credits"] for entry in derivation["articles"]}
     assert credited == {str(SEED_A): [], str(SEED_B): ["AFP", "Reuters"]}
+
+
+def test_known_sources_name_the_source_of_their_pairs_whatever_containment_says(tmp_path):
+    wire = article(21, sentences=10)
+    stories, wires = tmp_path / "stories", tmp_path / "wires"
+    stories.mkdir(), wires.mkdir()
+    _write(wires, "wire.txt", wire)
+    _write(stories, "story.txt", article(22, sentences=8) + "\n" + wire)  # the wire whole, in context
+    for seed in range(23, 27):
+        _write(stories, f"other{seed}.txt", article(seed))
+    wire_id, story_id = str(wires / "wire.txt"), str(stories / "story.txt")
+    unnamed = scan(tmp_path, jobs=1).pairs
+    assert len(unnamed) == 1 and getattr(unnamed[0], unnamed[0].direction.source).id == story_id
+    # named inside the scanned folder (read once, without a note) or beside it (scanned too)
+    for roots in (tmp_path, stories):
+        result = scan(roots, jobs=1, known_sources=[wires])
+        assert _pair_ids(result) == {frozenset((wire_id, story_id))} and not result.skipped
+        pair = result.pairs[0]
+        assert getattr(pair, pair.direction.source).id == wire_id
+        assert pair.direction.reasons == (f"{pair.direction.source} is a known source (named by the user)",)
+
+
+def test_a_known_source_is_never_read_as_a_summary_of_the_other_article():
+    source = Article("wire", "wire", "text", is_source=True)
+    other = Article("story", "story", "text", date="2020-01-01")
+    assert summary_reading(source, other) == "b" and summary_reading(other, source) == "a"
+    assert summary_reading(other, replace(source, is_source=False)) == "either"
+
+
+def test_scan_cli_on_a_missing_known_source_is_exit_code_2(tmp_path):
+    result = runner.invoke(app, ["scan", str(CORPORA), "--known-sources", str(tmp_path / "nope")])
+    assert result.exit_code == 2 and "no such file or directory" in result.stderr
 
 
 def test_the_likely_original_of_a_cluster_is_the_earliest_source(tmp_path):

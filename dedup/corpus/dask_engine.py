@@ -39,7 +39,7 @@ from dedup.corpus.texts import Stored, text_folder
 from dedup.errors import DedupError
 from dedup.parallel import Progress
 from dedup.settings import Settings
-from dedup.sources import as_roots, discover_all
+from dedup.sources import as_roots, discover_with_sources
 
 __all__ = ["scan", "cluster_client"]
 
@@ -156,14 +156,15 @@ def scan(
     partitions: int | None = None,
     max_bytes: int = 5 * 1024 * 1024,
     progress: Progress | None = None,
+    known_sources: Sequence[str | os.PathLike] = (),
 ) -> ScanResult:
     """:func:`dedup.corpus.scan` on a Dask cluster (``scheduler`` address, or a local one of ``workers``)."""
     settings = settings or Settings()
-    files, skipped = discover_all(as_roots(root), max_bytes)
+    files, skipped, sources = discover_with_sources(as_roots(root), max_bytes, as_roots(known_sources))
     with cluster_client(scheduler, workers) as client:
         slots = max(1, sum(client.nthreads().values()))
         parts = partitions or 2 * slots
-        tasks = sign_tasks(files, settings, max_bytes, slots)
+        tasks = sign_tasks(files, settings, max_bytes, slots, sources=sources)
         sizes = [len(t[0]) for t in tasks]
         signed_futures = client.map(load_and_sign, tasks, pure=False)
         texts = text_folder()

@@ -38,7 +38,8 @@ from dedup.sources import (
 __all__ = ["neighbours_apply", "stacked_band_keys", "store_texts"]
 
 
-SignTask = tuple[Sequence[Path], Settings, int, str | None]
+# files, settings, max_bytes, text folder (or None), which of the files hold known sources
+SignTask = tuple[Sequence[Path], Settings, int, str | None, frozenset[Path]]
 
 
 class SignedChunk(NamedTuple):
@@ -55,11 +56,13 @@ def load_and_sign(task: SignTask) -> SignedChunk:
     """Read and sign a chunk of files; an article that cannot be signed is skipped with the reason. With a
     text folder, the chunk's texts are written there, its articles come back :class:`Stored` and its band
     keys come back packed as entries (the local engine's; the Dask engine shuffles keys instead)."""
-    paths, settings, max_bytes, folder = task
+    paths, settings, max_bytes, folder, sources = task
     signed, skipped = [], []
     for path in paths:
         articles, bad = read_file(path, max_bytes)
         skipped += bad
+        if path in sources:
+            articles = [replace(article, is_source=True) for article in articles]
         for article in articles:
             try:
                 signed.append(sign(article, settings))
@@ -216,12 +219,20 @@ def _without_boilerplate(
 
 
 def sign_tasks(
-    files: Sequence[Path], settings: Settings, max_bytes: int, workers: int, folder: str | None = None
+    files: Sequence[Path],
+    settings: Settings,
+    max_bytes: int,
+    workers: int,
+    folder: str | None = None,
+    sources: frozenset[Path] = frozenset(),
 ) -> list[SignTask]:
     """The reading-and-signing tasks for ``files``: a few per worker, at most 64 files each; with a text
-    ``folder``, the texts go there (:mod:`dedup.corpus.texts`)."""
+    ``folder``, the texts go there (:mod:`dedup.corpus.texts`); the articles of ``sources`` are known
+    sources (:attr:`~dedup.sources.Article.is_source`)."""
     per_task = files_per_task(len(files), workers)
-    return [(chunk, settings, max_bytes, folder) for chunk in chunks(files, per_task)]
+    return [
+        (chunk, settings, max_bytes, folder, sources.intersection(chunk)) for chunk in chunks(files, per_task)
+    ]
 
 
 def stacked_band_keys(
