@@ -145,10 +145,12 @@ def test_the_prepared_articles_are_neither_split_nor_vectorised_by_a_verbatim_co
     outlet = Article("outlet", "outlet", _quoting(wire.text, 41, slice(0, 2)))
     comparer.verbatim(outlet, wire)
     assert all(
-        not {"sentences", "vectors"} & prepared.__dict__.keys() for prepared in comparer._cache.values()
+        not {"sentences", "vectors"} & prepared.__dict__.keys() for prepared, _ in comparer._cache.values()
     )
     comparer(outlet, wire)
-    assert all({"sentences", "vectors"} <= prepared.__dict__.keys() for prepared in comparer._cache.values())
+    assert all(
+        {"sentences", "vectors"} <= prepared.__dict__.keys() for prepared, _ in comparer._cache.values()
+    )
 
 
 def test_dropping_boilerplate_leaves_a_verbatim_only_pair_without_summaries():
@@ -164,3 +166,26 @@ def test_dropping_boilerplate_leaves_a_verbatim_only_pair_without_summaries():
     # the same passages aligned in full may be read as a summary
     full = comparison_of(a, b, passages[:3], Settings(), with_ids=True)
     assert "summary" in {c.kind for c in full.cases}
+
+
+def test_the_cache_keeps_four_articles_compared_verbatim_in_the_room_of_one_vectorised(monkeypatch):
+    import dedup.comparison
+
+    prepared: list[str] = []
+
+    def counted(text, *args):
+        prepared.append(text)
+        return prepare(text, *args)
+
+    monkeypatch.setattr(dedup.comparison, "prepare", counted)
+    wire = article(31, sentences=10)
+    stories = [Article(f"s{i}", f"s{i}", _quoting(wire, 40 + 2 * i, slice(1, 3))) for i in range(4)]
+    comparer = Comparer(Settings(), cache_size=1)
+    pairs = [(stories[i], stories[j]) for i in range(4) for j in range(i + 1, 4)]
+    for a, b in pairs * 2:
+        comparer.verbatim(a, b)
+    assert len(prepared) == 4  # none vectorised: all four kept
+    comparer(stories[0], stories[1])  # both vectorised: they fill the cache
+    for a, b in pairs:
+        comparer.verbatim(a, b)
+    assert len(prepared) > 6 and comparer(stories[2], stories[3]) == Comparer(Settings())(*stories[2:])

@@ -52,6 +52,11 @@ class PreparedText:
         comparison from exact runs alone (:func:`dedup.align.passages.verbatim_passages`) never pays."""
         return vectorize([self.forms[s.first : s.last] for s in self.sentences], self.idf_model)
 
+    @property
+    def vectorised(self) -> bool:
+        """Whether :attr:`vectors` were made (most of a prepared text's memory)."""
+        return "vectors" in self.__dict__
+
     @cached_property
     def sentence_at(self) -> dict[tuple[int, int], int]:
         """The number of the sentence spanning tokens ``[first, last)``, by ``(first, last)``."""
