@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
@@ -28,6 +28,12 @@ Sharing = Literal["reuse", "template", "minor"]
 CharSpan = tuple[int, int, int, int]  # a_start, a_end, b_start, b_end: character offsets into two texts
 
 
+def _fields(record) -> dict[str, object]:
+    """A slotted dataclass's fields by name, values as they are: ``dataclasses.asdict`` deep-copies every
+    value, which cost a scan's parent seconds per 100,000 pairs for records of numbers and strings."""
+    return {name: getattr(record, name) for name in record.__slots__}
+
+
 @dataclass(frozen=True, slots=True)
 class Passage:
     """A shared passage: ``a_text[a_start:a_end]`` corresponds to ``b_text[b_start:b_end]``.
@@ -44,7 +50,7 @@ class Passage:
     score: float
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return _fields(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> Passage:
@@ -73,7 +79,7 @@ class Case:
     passages: tuple[int, ...]
 
     def to_dict(self) -> dict[str, object]:
-        data = asdict(self)
+        data = _fields(self)
         data["passages"] = list(self.passages)
         return data
 
@@ -96,7 +102,7 @@ class Credit:
     end: int
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return _fields(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +143,7 @@ class Side:
     credits: tuple[Credit, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
-        data = asdict(self)
+        data = _fields(self)
         if self.id is None:
             del data["id"]
         data["credits"] = [c.to_dict() for c in self.credits]
