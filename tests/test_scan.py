@@ -511,3 +511,11 @@ def test_boilerplate_runs_keep_the_flagged_runs_of_one_document_up_to_max_chars_
         run = [index] if index < len(blocks) and flags[index] else []
     found = boilerplate_runs(flags, spans, words, docs, max_chars=max_chars, min_words=min_words)
     assert found.tolist() == expected.tolist()
+
+
+def test_the_most_derived_articles_leave_out_the_side_a_pair_names_its_source():
+    from dedup.report.terminal import most_derived
+
+    assert {row[0] for row in most_derived(scan(CORPORA, jobs=1), 10)} == {str(SEED_A), str(SEED_B)}
+    named = scan(CORPORA, jobs=1, known_sources=[SEED_B])
+    assert [row[0] for row in most_derived(named, 10)] == [str(SEED_A)]

@@ -158,14 +158,21 @@ def render_sweep(report: SweepReport, console: Console) -> None:
 
 
 def most_derived(result: ScanResult, limit: int) -> list[tuple[str, float, str]]:
-    """Articles by their highest derived fraction in any pair: ``(id, fraction, verdict)``."""
+    """Articles by their highest derived fraction in a pair whose likely source they are not (a wire's
+    text shared with the story that took it is not derived): ``(id, fraction, verdict)``."""
     best: dict[str, tuple[float, str]] = {}
     for comparison in result.pairs:
-        for side in (comparison.a, comparison.b):
+        for side in _derived_sides(comparison):
             if side.id is not None and side.derived_fraction > best.get(side.id, (-1.0, ""))[0]:
                 best[side.id] = (side.derived_fraction, side.verdict)
     ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))
     return [(article_id, fraction, verdict) for article_id, (fraction, verdict) in ranked[:limit]]
+
+
+def _derived_sides(comparison: Comparison) -> list[Side]:
+    """The sides of a pair that may derive from the other: both, unless its direction names one the source."""
+    source = comparison.direction.source if comparison.direction else None
+    return [side for name, side in (("a", comparison.a), ("b", comparison.b)) if name != source]
 
 
 def _more(console: Console, hidden: int, what: str) -> None:
@@ -179,7 +186,7 @@ def _render_top_pairs(result: ScanResult, console: Console, limit: int) -> None:
     ranked = heapq.nsmallest(  # one pass holding ``limit`` pairs: a scan's pairs are read from disk
         limit,
         result.pairs,
-        key=lambda c: (-max(c.a.derived_fraction, c.b.derived_fraction), c.a.id or "", c.b.id or ""),
+        key=lambda c: (-max(s.derived_fraction for s in _derived_sides(c)), c.a.id or "", c.b.id or ""),
     )
     table = Table(title="What the most derived pairs share", show_lines=True)
     table.add_column("pair", overflow="fold", ratio=1)
