@@ -519,3 +519,47 @@ def test_the_most_derived_articles_leave_out_the_side_a_pair_names_its_source():
     assert {row[0] for row in most_derived(scan(CORPORA, jobs=1), 10)} == {str(SEED_A), str(SEED_B)}
     named = scan(CORPORA, jobs=1, known_sources=[SEED_B])
     assert [row[0] for row in most_derived(named, 10)] == [str(SEED_A)]
+
+
+@pytest.fixture(scope="module")
+def wire_and_stories(tmp_path_factory):
+    """A wire, three stories taking parts of it (one also quoting another story) and two unrelated articles."""
+    folder = tmp_path_factory.mktemp("known")
+    wire = article(61, sentences=12)
+    paragraphs = wire.split("\n\n")
+    story1 = article(62, sentences=6) + "\n" + "\n\n".join(paragraphs[0:3])
+    texts = {
+        "wire.txt": wire,
+        "story1.txt": story1,
+        "story2.txt": "\n\n".join(paragraphs[2:5]) + "\n" + article(63, sentences=6),
+        "story3.txt": article(64, sentences=4) + "\n" + story1.split("\n\n")[0] + "\n\n" + paragraphs[5],
+        "other1.txt": article(65),
+        "other2.txt": article(66),
+    }
+    for name, text in texts.items():
+        _write(folder, name, text)
+    return folder, sorted(texts)
+
+
+def _shared_text(result):
+    """Each pair's passages as id-and-offset pairs, whichever side a pair puts first."""
+    return {
+        frozenset((c.a.id, c.b.id)): frozenset(
+            frozenset(((c.a.id, p.a_start, p.a_end), (c.b.id, p.b_start, p.b_end))) for p in c.passages
+        )
+        for c in result.pairs
+    }
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.data())
+def test_naming_known_sources_changes_directions_never_which_text_is_shared(wire_and_stories, data):
+    folder, names = wire_and_stories
+    named = data.draw(st.sets(st.sampled_from(names)))
+    plain = scan(folder, jobs=1)
+    result = scan(folder, jobs=1, known_sources=[folder / name for name in sorted(named)])
+    assert _shared_text(result) == _shared_text(plain) and len(plain.pairs) >= 3
+    sources = {str(folder / name) for name in named}
+    for pair in result.pairs:
+        if (pair.a.id in sources) != (pair.b.id in sources):
+            assert getattr(pair, pair.direction.source).id in sources
