@@ -111,6 +111,10 @@ def test_a_scan_answers_every_pair_above_the_floor_as_without_it(tmp_path):
     quote = str(tmp_path / "quote.txt")
     assert quoted == {frozenset((quote, str(tmp_path / name))) for name in ("wire.txt", "copy.txt")}
     assert result.summary()["pairs_verbatim_only"] == 2
+    # counted as the scan wrote its pairs, as a pass over them counts
+    in_memory = replace(result, pairs=list(result.pairs))
+    assert in_memory.pairs_by_sharing() == result.pairs_by_sharing() and in_memory.pairs_verbatim_only() == 2
+    assert sum(result.pairs_by_sharing().values()) == len(result.pairs)
     for comparison in full:
         if not prechecked[(comparison.a.id, comparison.b.id)].verbatim_only:
             assert prechecked[(comparison.a.id, comparison.b.id)] == comparison

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import tempfile
 from array import array
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import overload
@@ -22,13 +23,16 @@ __all__ = ["StoredPairs"]
 
 
 class StoredPairs(Sequence[Comparison]):
-    """Comparisons appended to a file of ``folder``, then read back whenever asked for."""
+    """Comparisons appended to a file of ``folder``, then read back whenever asked for. ``by_sharing`` and
+    ``verbatim_only`` count them as they are appended (the summary's counts, without a pass over the file)."""
 
     def __init__(self, folder: tempfile.TemporaryDirectory) -> None:
         self._folder = folder  # kept: the file lives as long as this sequence
         self.path = Path(folder.name) / "pairs.jsonl"
         self._starts = array("q")  # where each line begins
         self._size = 0
+        self.by_sharing: Counter[str] = Counter()
+        self.verbatim_only = 0
         try:
             self._writer = open(self.path, "wb")  # noqa: SIM115 (open while the scan appends)
         except OSError as error:
@@ -42,6 +46,8 @@ class StoredPairs(Sequence[Comparison]):
             raise _unwritable(self.path, error) from None
         self._starts.append(self._size)
         self._size += len(line)
+        self.by_sharing[comparison.sharing] += 1
+        self.verbatim_only += comparison.verbatim_only
 
     def close(self) -> None:
         """No more pairs: the file is complete (reading closes it too)."""

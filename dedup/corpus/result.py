@@ -3,6 +3,7 @@ failed pairs; the ``--json`` summary and the ``--jsonl`` records."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -97,14 +98,17 @@ class ScanResult:
 
     def pairs_by_sharing(self) -> dict[str, int]:
         """How many pairs share text as reuse, as templates only, or as minor passages only."""
-        counts = {"reuse": 0, "template": 0, "minor": 0}
-        for comparison in self.pairs:
-            counts[comparison.sharing] += 1
-        return counts
+        counts = self._tallies()[0]
+        return {sharing: counts[sharing] for sharing in ("reuse", "template", "minor")}
 
     def pairs_verbatim_only(self) -> int:
         """How many pairs fell below the pre-check floor: matched from exact runs alone."""
-        return sum(comparison.verbatim_only for comparison in self.pairs)
+        return self._tallies()[1]
+
+    def _tallies(self) -> tuple[Counter[str], int]:
+        if isinstance(self.pairs, StoredPairs):  # counted as the scan wrote them: no pass over the file
+            return self.pairs.by_sharing, self.pairs.verbatim_only
+        return Counter(c.sharing for c in self.pairs), sum(c.verbatim_only for c in self.pairs)
 
     def pair_records(self) -> Iterator[dict[str, object]]:
         """One ``dedup compare --json`` object per derived pair, with ``a.id`` and ``b.id``."""
