@@ -630,7 +630,7 @@ def discover_all(roots: Sequence[Path], max_bytes: int) -> tuple[list[Path], lis
     """:func:`discover` over several roots (folders, files, JSONL shards), each file once: a file reached again
     under another spelling (``corpora/``, ``./corpora``, an absolute path, a symbolic link) is skipped, saying
     which path was read, so that no article is paired with itself."""
-    return _discovered(roots, max_bytes, ())[:2]
+    return discover_with_sources(roots, max_bytes, ())[:2]
 
 
 def discover_with_sources(
@@ -639,12 +639,6 @@ def discover_with_sources(
     """:func:`discover_all` over ``known_sources`` and ``roots``, and which files are known sources (``scan
     --known-sources``). A known source's file reached again under ``roots`` (its folder inside a scanned
     one) is read once, as a known source, without a note."""
-    return _discovered(roots, max_bytes, known_sources)
-
-
-def _discovered(
-    roots: Sequence[Path], max_bytes: int, known_sources: Sequence[Path]
-) -> tuple[list[Path], list[Skipped], frozenset[Path]]:
     first_path: dict[tuple[int, int], Path] = {}  # the file's identity on disk -> the path it is read by
     files: list[Path] = []
     skipped: list[Skipped] = []

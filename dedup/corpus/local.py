@@ -33,8 +33,9 @@ def scan(
     """Scan ``root`` (a directory, a file, or several of them) for articles that share passages.
 
     ``known_sources``: folders or files of known sources (wire copy, press releases), scanned with ``root``;
-    in a pair of a known source and another article, the other is read as derived from it. Texts are kept in a temporary folder (under ``TMPDIR``) while the scan runs and while its result's
-    articles are referenced; this process holds ids, signatures and results."""
+    in a pair of a known source and another article, the other is read as derived from it. Texts are kept
+    in a temporary folder (under ``TMPDIR``) while the scan runs and while its result's articles are
+    referenced; this process holds ids, signatures and results."""
     settings = settings or Settings()
     jobs = jobs or os.cpu_count() or 1
     texts = text_folder()  # this process keeps ids and signatures; the texts wait on disk
