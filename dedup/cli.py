@@ -97,8 +97,23 @@ def _check_outputs(
         _fail(error)
 
 
+def _check_exist(paths: list[Path]) -> None:
+    """Fail before any work when a path given on the command line does not exist."""
+    missing = [path for path in paths if not path.exists()]
+    if missing:
+        _fail(InputError(str(missing[0]), "no such file or directory"))
+
+
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="Settings file (default: ./dedup.toml when there is one).")
+]
+KnownSourcesOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--known-sources",
+        help="Folder or file of known sources (wire copy, press releases), read too; an article paired with "
+        "one is read as derived from it. Repeatable.",
+    ),
 ]
 
 
@@ -228,14 +243,7 @@ def scan(
             help="source: a table per outlet (source, URL host or folder): derived share by wire or outlet.",
         ),
     ] = None,
-    known_sources: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--known-sources",
-            help="Folder or file of known sources (wire copy, press releases), scanned too; an article paired "
-            "with one is read as derived from it. Repeatable.",
-        ),
-    ] = None,
+    known_sources: KnownSourcesOption = None,
 ) -> None:
     """Find every pair of articles that share passages, with clusters and boilerplate.
 
@@ -243,9 +251,7 @@ def scan(
     Example: dedup scan corpora/ --jsonl pairs.jsonl
     """
     known_sources = known_sources or []
-    missing = [source for source in [*sources, *known_sources] if not source.exists()]
-    if missing:
-        _fail(InputError(str(missing[0]), "no such file or directory"))
+    _check_exist([*sources, *known_sources])
     if scheduler and engine is not Engine.dask:
         _fail(DedupError("--scheduler needs --engine dask"))
     _check_outputs(files=[("pairs file", jsonl)], folders=[("report", html)])
@@ -372,7 +378,9 @@ def _opened_index(
 
 @index_app.command("add")
 def index_add(
-    paths: Annotated[list[Path], typer.Argument(help="Article files or folders (recursive).")],
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Article files or folders (recursive).", show_default=False)
+    ] = None,
     index: IndexOption = DEFAULT_INDEX,
     jobs: Annotated[
         int | None, typer.Option(help="Worker processes for reading (default: all cores).", min=1)
@@ -381,13 +389,19 @@ def index_add(
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     config: ConfigOption = None,
     as_json: JsonOption = False,
+    known_sources: KnownSourcesOption = None,
 ) -> None:
-    """Add articles to the index; adding the same content again changes nothing.
+    """Add articles to the index; adding the same content again changes nothing. A known source stays one
+    until removed; a query's match with one is read as derived from it.
 
-    Example: dedup index add corpora/ --index news.sqlite
+    Example: dedup index add corpora/ --known-sources wires/ --index news.sqlite
     """
     from dedup.sources import read_all
 
+    paths, known_sources = paths or [], known_sources or []
+    if not paths and not known_sources:
+        _fail(DedupError("nothing to add: name article files or folders, or --known-sources"))
+    _check_exist([*paths, *known_sources])
     settings = _settings(config)
     try:
         with (
@@ -395,8 +409,9 @@ def index_add(
             _progress(disabled=quiet) as progress,
         ):
             articles, skipped = read_all(
-                paths, max_bytes=max_bytes, jobs=jobs, progress=_by_stage(progress), canonical=True
-            )
+                paths, max_bytes=max_bytes, jobs=jobs, progress=_by_stage(progress), canonical=True,
+                known_sources=known_sources,
+            )  # fmt: skip
             task = progress.add_task("indexing", total=len(articles))
             result = store.add(progress.track(articles, task_id=task))
             stats = store.stats()

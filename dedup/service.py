@@ -3,7 +3,8 @@
 - ``POST /query``: an article (JSON, or the text as ``text/plain``) -> the indexed articles sharing passages
   with it, each as the ``compare --json`` object (the JSON of ``dedup query --json``);
 - ``POST /compare``: two articles -> their ``compare --json`` object;
-- ``POST /articles``: add one article or a list (idempotent: the same id and text change nothing);
+- ``POST /articles``: add one article or a list (idempotent: the same id and text change nothing; an article
+  sent with ``"is_source": true`` is a known source, and stays one until removed);
 - ``DELETE /articles/{id}``: remove one; ``GET /stats``: the index's size and parameters;
 - ``GET /``: a page to paste an article into and see its matches side by side; OpenAPI at ``/docs``.
 
@@ -38,7 +39,8 @@ __all__ = ["create_app", "app_from_environment", "service_environment", "Article
 
 
 class ArticleIn(BaseModel):
-    """An article as a client sends it; ``id`` defaults to a name for the request's article."""
+    """An article as a client sends it; ``id`` defaults to a name for the request's article. ``is_source``:
+    a known source (wire copy, a press release), as ``--known-sources`` names them."""
 
     id: str | None = Field(default=None, max_length=2000)
     text: str = Field(min_length=1)
@@ -46,6 +48,7 @@ class ArticleIn(BaseModel):
     date: str | None = None
     source: str | None = None
     url: str | None = None
+    is_source: bool = False
 
     def article(self, default_id: str) -> Article:
         if not self.text.strip():

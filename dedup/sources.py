@@ -551,8 +551,9 @@ def discover(root: Path, max_bytes: int) -> tuple[list[tuple[Path, Identity]], l
     return files, skipped
 
 
-def read_file(path: Path, max_bytes: int) -> tuple[list[Article], list[Skipped]]:
-    """The articles of one file, and its bad lines or the file itself as skipped, with reasons.
+def read_file(path: Path, max_bytes: int, *, is_source: bool = False) -> tuple[list[Article], list[Skipped]]:
+    """The articles of one file (known sources when ``is_source``), and its bad lines or the file itself as
+    skipped, with reasons.
 
     An unexpected exception (a parser or an extractor failing on this file) skips the rest of the file with
     its message; the articles read before it are kept."""
@@ -562,7 +563,7 @@ def read_file(path: Path, max_bytes: int) -> tuple[list[Article], list[Skipped]]
             if isinstance(item, InputError):
                 skipped.append(Skipped(item.path, item.reason))
             else:
-                articles.append(item)
+                articles.append(replace(item, is_source=True) if is_source else item)
     except InputError as error:
         skipped.append(Skipped(error.path, error.reason))
     except Exception as error:  # one file's failure is that file's, never the whole scan's
@@ -570,12 +571,12 @@ def read_file(path: Path, max_bytes: int) -> tuple[list[Article], list[Skipped]]
     return articles, skipped
 
 
-def _read_files(task: tuple[Sequence[Path], int]) -> tuple[list[Article], list[Skipped]]:
-    paths, max_bytes = task
+def _read_files(task: tuple[Sequence[Path], int, frozenset[Path]]) -> tuple[list[Article], list[Skipped]]:
+    paths, max_bytes, sources = task
     articles: list[Article] = []
     skipped: list[Skipped] = []
     for path in paths:
-        found, bad = read_file(path, max_bytes)
+        found, bad = read_file(path, max_bytes, is_source=path in sources)
         articles += found
         skipped += bad
     return articles, skipped
@@ -604,14 +605,21 @@ def read_all(
     jobs: int | None = None,
     progress: Progress | None = None,
     canonical: bool = False,
+    known_sources: Sequence[str | os.PathLike] = (),
 ) -> tuple[list[Article], list[Skipped]]:
     """Every article in ``paths`` (files or folders, recursive), read in ``jobs`` processes (default: all
     cores), in the order of the files; and what was skipped and why. ``canonical``: ids from
-    :func:`canonical_roots`."""
+    :func:`canonical_roots`. The articles of ``known_sources`` (folders or files, read first) are marked
+    :attr:`Article.is_source`, as :func:`discover_with_sources` tells."""
     jobs = jobs or os.cpu_count() or 1
-    roots = as_roots(paths)
-    files, skipped = discover_all(canonical_roots(roots) if canonical else roots, max_bytes)
-    tasks = [(chunk, max_bytes) for chunk in chunks(files, files_per_task(len(files), jobs))]
+    roots, source_roots = as_roots(paths), [Path(root) for root in known_sources]
+    if canonical:
+        roots, source_roots = canonical_roots(roots), canonical_roots(source_roots)
+    files, skipped, sources = discover_with_sources(roots, max_bytes, source_roots)
+    tasks = [
+        (chunk, max_bytes, sources.intersection(chunk))
+        for chunk in chunks(files, files_per_task(len(files), jobs))
+    ]
     articles: list[Article] = []
     for found, bad in map_chunks(
         _read_files, tasks, jobs, progress, "reading", [len(t[0]) for t in tasks], FILE_CRASHES
@@ -626,19 +634,14 @@ def as_roots(root: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Path
     return [Path(root)] if isinstance(root, str | os.PathLike) else [Path(r) for r in root]
 
 
-def discover_all(roots: Sequence[Path], max_bytes: int) -> tuple[list[Path], list[Skipped]]:
-    """:func:`discover` over several roots (folders, files, JSONL shards), each file once: a file reached again
-    under another spelling (``corpora/``, ``./corpora``, an absolute path, a symbolic link) is skipped, saying
-    which path was read, so that no article is paired with itself."""
-    return discover_with_sources(roots, max_bytes, ())[:2]
-
-
 def discover_with_sources(
-    roots: Sequence[Path], max_bytes: int, known_sources: Sequence[Path]
+    roots: Sequence[Path], max_bytes: int, known_sources: Sequence[Path] = ()
 ) -> tuple[list[Path], list[Skipped], frozenset[Path]]:
-    """:func:`discover_all` over ``known_sources`` and ``roots``, and which files are known sources (``scan
-    --known-sources``). A known source's file reached again under ``roots`` (its folder inside a scanned
-    one) is read once, as a known source, without a note."""
+    """:func:`discover` over ``known_sources`` and ``roots`` (folders, files, JSONL shards), each file once,
+    and which files are known sources (``--known-sources``). A file reached again under another spelling
+    (``corpora/``, ``./corpora``, an absolute path, a symbolic link) is skipped, saying which path was read,
+    so that no article is paired with itself; a known source's file reached again under ``roots`` (its
+    folder inside a scanned one) is read once, as a known source, without a note."""
     first_path: dict[tuple[int, int], Path] = {}  # the file's identity on disk -> the path it is read by
     files: list[Path] = []
     skipped: list[Skipped] = []

@@ -9,6 +9,7 @@ import shutil
 from typer.testing import CliRunner
 
 from dedup.cli import app
+from dedup.index.base import FORMAT
 
 from .conftest import SEED_A, SEED_B
 
@@ -198,7 +199,7 @@ def test_index_stats_json_holds_objects_not_json_in_strings(tmp_path):
     assert runner.invoke(app, ["index", "add", str(SEED_A), "--index", index, "--quiet"]).exit_code == 0
     meta = json.loads(runner.invoke(app, ["index", "stats", "--index", index, "--json"]).stdout)["meta"]
     assert meta["lsh"]["bands"] > 0 and meta["signature_scheme"]["num_perm"] > 0
-    assert meta["format"] == "dedup-index/4"
+    assert meta["format"] == FORMAT
 
 
 def test_index_add_reads_with_its_jobs(tmp_path, monkeypatch):

@@ -5,6 +5,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 
 from dedup.candidates.signatures import sign
 from dedup.cli import app
-from dedup.index.base import BLOCK_TAG, CONVERTING, IndexError_, signature_meta
+from dedup.index.base import BLOCK_TAG, CONVERTING, FORMAT, IndexError_, signature_meta
 from dedup.index.sqlite import Index
 from dedup.settings import Settings
 from dedup.sources import Article, read_article
@@ -138,7 +139,7 @@ def test_an_index_of_format_2_is_migrated_when_opened(tmp_path):
     probe = Article(id="probe", path="probe", text=article(2) + article(3))
     with Index(tmp_path / "old.sqlite") as migrated, Index(tmp_path / "new.sqlite") as fresh:
         fresh.add(articles)
-        assert migrated.stats().meta["format"] == fresh.stats().meta["format"] == "dedup-index/4"
+        assert migrated.stats().meta["format"] == fresh.stats().meta["format"] == FORMAT
         assert migrated.stats().articles == 7 and migrated.stats().windows == fresh.stats().windows
         assert migrated.candidates(probe, 10) == fresh.candidates(probe, 10) != []
         assert [migrated.get(a.id) for a in articles] == [fresh.get(a.id) for a in articles]
@@ -260,16 +261,73 @@ def test_query_on_a_missing_index_is_exit_code_2(tmp_path):
     assert result.exit_code == 2 and "no such index" in result.stderr
 
 
-def test_index_stats_converts_an_older_index_and_says_nothing_else_on_stderr(tmp_path):
-    path = tmp_path / "old.sqlite"
+def _older_index(path, written: str, *statements: str) -> None:
+    """An index of three articles, then ``statements`` run on it to take out what format ``written`` lacked."""
     with Index(path) as index:
         index.add(_articles(3))
     db = sqlite3.connect(path)
-    db.execute("DELETE FROM buckets WHERE key >= ?", (BLOCK_TAG,))
-    db.execute("UPDATE meta SET value = 'dedup-index/3' WHERE key = 'format'")
+    for statement in statements:
+        db.execute(statement)
+    db.execute("UPDATE meta SET value = ? WHERE key = 'format'", (written,))
     db.commit()
     db.close()
+
+
+def test_index_stats_converts_an_older_index_and_says_nothing_else_on_stderr(tmp_path):
+    path = tmp_path / "old.sqlite"
+    _older_index(path, "dedup-index/3", f"DELETE FROM buckets WHERE key >= {BLOCK_TAG}")
     converted = runner.invoke(app, ["index", "stats", "--index", str(path)])
-    assert converted.exit_code == 0 and "format: dedup-index/4" in converted.stdout
+    assert converted.exit_code == 0 and f"format: {FORMAT}" in converted.stdout
     again = runner.invoke(app, ["index", "stats", "--index", str(path)])
     assert again.exit_code == 0 and again.stderr == ""
+
+
+def test_a_known_source_stays_one_until_removed_and_a_query_reads_it_as_the_source(tmp_path):
+    wire = read_article(SEED_B)
+    with Index(tmp_path / "index.sqlite") as index:
+        assert index.add([wire]).added == 1 and not index.get(wire.id).is_source
+        marked = index.add([replace(wire, is_source=True)])  # the same text, now named a known source
+        assert (marked.replaced, marked.unchanged) == (1, 0) and index.get(wire.id).is_source
+        assert index.add([replace(wire, is_source=True)]).unchanged == 1
+        again = index.add([wire])  # a plain add of its file keeps the mark
+        assert again.unchanged == 1 and index.get(wire.id).is_source
+        edited = index.add([replace(wire, text=wire.text + "\n\nCorrection appended.")])
+        assert edited.replaced == 1 and index.get(wire.id).is_source
+        (match,) = index.query(read_article(SEED_A))
+        assert match.b.id == wire.id and match.direction.source == "b"
+        assert "known source" in " ".join(match.direction.reasons)
+        index.remove(wire.id)
+        index.add([wire])
+        assert not index.get(wire.id).is_source
+
+
+def test_index_add_known_sources_marks_their_articles_and_a_missing_one_is_exit_code_2(tmp_path):
+    path, wires = str(tmp_path / "news.sqlite"), tmp_path / "wires"
+    wires.mkdir()
+    (wires / "wire.txt").write_bytes(SEED_B.read_bytes())
+    added = runner.invoke(
+        app, ["index", "add", str(SEED_A), "--known-sources", str(wires), "--index", path, "--json", "-q"]
+    )
+    assert added.exit_code == 0, added.output
+    assert json.loads(added.stdout)["added"] == 2
+    with Index(path) as index:
+        assert {i: index.get(i).is_source for i in index.ids()} == {
+            str(SEED_A.resolve()): False,
+            str((wires / "wire.txt").resolve()): True,
+        }
+    found = json.loads(runner.invoke(app, ["query", str(SEED_A), "--index", path, "--json"]).stdout)
+    assert found["matches"][0]["direction"]["source"] == "b"
+    missing = runner.invoke(
+        app, ["index", "add", str(SEED_A), "--known-sources", str(tmp_path / "none"), "--index", path]
+    )
+    assert missing.exit_code == 2 and "no such file" in missing.stderr
+
+
+def test_an_index_of_format_4_gets_the_known_source_column_when_opened(tmp_path):
+    path = tmp_path / "old.sqlite"
+    _older_index(path, "dedup-index/4", "ALTER TABLE articles DROP COLUMN is_source")
+    with Index(path) as converted:
+        assert converted.stats().meta["format"] == FORMAT
+        assert [converted.get(i).is_source for i in converted.ids()] == [False] * 3
+        converted.add([replace(converted.get("doc1"), is_source=True)])
+        assert converted.get("doc1").is_source

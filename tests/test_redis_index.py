@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 from typer.testing import CliRunner
@@ -280,3 +281,30 @@ def test_the_http_service_over_a_redis_index_answers_as_over_sqlite(redis_url, t
         assert client.get("/stats").json()["articles"] == 1
         answers.append(client.post("/query", json=query).json())
     assert answers[0] == answers[1] and answers[0]["matches"][0]["b"]["id"] == "wire"
+
+
+def test_redis_and_sqlite_keep_known_sources_alike(redis_url, tmp_path):
+    corpus = _corpus()
+    wires = [replace(item, is_source=True) for item in corpus[:1]]
+    with open_index(redis_url) as shared, Index(tmp_path / "index.sqlite") as local:
+        for index in (shared, local):
+            assert index.add(corpus).added == len(corpus)
+            assert index.add(wires).replaced == 1 and index.add(corpus).unchanged == len(corpus)
+        assert shared.get("orig0") == local.get("orig0") and shared.get("orig0").is_source
+        assert not shared.get("copy0").is_source
+        new = Article(id="new", path="new", text=corpus[0].text)
+        matches = shared.query(new)
+        assert [m.to_dict() for m in matches] == [m.to_dict() for m in local.query(new)]
+        reasons = {m.b.id: " ".join(m.direction.reasons) for m in matches}
+        assert "known source" in reasons["orig0"] and "known source" not in reasons["copy0"]
+
+
+def test_a_redis_index_of_format_4_is_read_as_holding_no_known_source(redis_url):
+    import redis
+
+    with open_index(redis_url) as index:
+        index.add(_corpus()[:3])
+    redis.Redis.from_url(redis_url).hset("dedup:meta", "format", "dedup-index/4")
+    with open_index(redis_url) as index:
+        assert index.stats().meta["format"] == FORMAT
+        assert [index.get(i).is_source for i in index.ids()] == [False] * 3

@@ -92,6 +92,16 @@ def test_articles_are_added_idempotently_removed_and_counted(service):
     assert client.get("/stats").json()["articles"] == 1
 
 
+def test_an_article_added_as_a_known_source_is_read_as_one(service):
+    _, client = service
+    wire = {"id": "wire-1", "text": SEED_A.read_text(encoding="utf-8"), "is_source": True}
+    assert client.post("/articles", json=wire).json()["added"] == 1
+    assert client.post("/articles", json={**wire, "is_source": False}).json()["unchanged"] == 1
+    found = client.post("/query", json={"text": SEED_B.read_text(encoding="utf-8")}).json()["matches"]
+    (match,) = [m for m in found if m["b"]["id"] == "wire-1"]
+    assert match["direction"]["source"] == "b" and "known source" in " ".join(match["direction"]["reasons"])
+
+
 @pytest.mark.parametrize(
     ("request_kwargs", "status", "says"),
     [

@@ -59,10 +59,8 @@ def load_and_sign(task: SignTask) -> SignedChunk:
     paths, settings, max_bytes, folder, sources = task
     signed, skipped = [], []
     for path in paths:
-        articles, bad = read_file(path, max_bytes)
+        articles, bad = read_file(path, max_bytes, is_source=path in sources)
         skipped += bad
-        if path in sources:
-            articles = [replace(article, is_source=True) for article in articles]
         for article in articles:
             try:
                 signed.append(sign(article, settings))

@@ -7,7 +7,7 @@ import hashlib
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import version
 
 import numpy as np
@@ -40,7 +40,8 @@ __all__ = [
 ]
 
 
-FORMAT = "dedup-index/4"  # 2: band keys of 37 bits; 3: buckets hold article numbers; 4: and block keys
+# 2: band keys of 37 bits; 3: buckets hold article numbers; 4: and block keys; 5: and known sources marked
+FORMAT = "dedup-index/5"
 
 
 BLOCK_TAG = 1 << 40  # block keys share the bucket key space, above every band key (below 2**37)
@@ -65,9 +66,9 @@ def signature_meta(settings: Settings) -> dict[str, str]:
 
 
 def conversion_meta(settings: Settings) -> dict[str, str]:
-    """The meta entries that converting an index of format 3 writes: the format, and the blocks it keeps."""
-    meta = signature_meta(settings)
-    return {key: meta[key] for key in ("format", "blocks")}
+    """The meta entries that converting an index of format 3 writes: format 4, and the blocks it keeps (a
+    conversion to format 5 follows: it marks no article a known source)."""
+    return {"format": "dedup-index/4", "blocks": signature_meta(settings)["blocks"]}
 
 
 def stored_block_keys(windows: Windows, settings: Settings) -> list[int]:
@@ -172,8 +173,8 @@ class ArticleIndex(ABC):
     def close(self) -> None: ...
 
     @abstractmethod
-    def stored_digest(self, article_id: str) -> str | None:
-        """The SHA-256 of the indexed text under ``article_id``, or ``None``."""
+    def stored_record(self, article_id: str) -> tuple[str, bool] | None:
+        """The SHA-256 of the indexed text under ``article_id`` and whether it is a known source, or ``None``."""
 
     @abstractmethod
     def store(self, batch: list[Pending]) -> None:
@@ -210,6 +211,10 @@ class ArticleIndex(ABC):
     def add(self, articles: Iterable[Article]) -> AddResult:
         """Add articles (committed in batches of :attr:`batch_size`). Same id and same text: nothing changes.
 
+        A known source (:attr:`~dedup.sources.Article.is_source`) stays one until removed: adding its file
+        again among other articles keeps the mark, and adding an indexed article as a known source marks it
+        (counted as replaced).
+
         An article whose signing raises an unexpected error is left out and reported in ``failed``; the others
         are added. (An error of the store itself, a full disk say, stops the add: it is not the article's.)
         """
@@ -221,10 +226,12 @@ class ArticleIndex(ABC):
                 self.store(batch)
                 batch = []
             digest = hashlib.sha256(article.text.encode("utf-8")).hexdigest()
-            stored = self.stored_digest(article.id)
-            if stored == digest:
-                unchanged += 1
-                continue
+            stored = self.stored_record(article.id)
+            if stored is not None:
+                article = replace(article, is_source=article.is_source or stored[1])
+                if stored == (digest, article.is_source):
+                    unchanged += 1
+                    continue
             try:
                 windows = windows_of(article.text, self.settings)
             except Exception as error:  # one article's failure is that article's, never the whole add's

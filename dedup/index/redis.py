@@ -5,8 +5,8 @@ the articles' windows (``id`` + ``\x1f`` + window number, as bytes; ``prepickle=
 pickled). In the same database, under ``dedup:``:
 
 - ``dedup:meta`` (hash): format, signature scheme, LSH bands, dedup and datasketch versions;
-- ``dedup:article:<id>`` (hash): SHA-256, text and metadata, window count, bucket count and the window
-  signatures (raw little-endian ``uint32``);
+- ``dedup:article:<id>`` (hash): SHA-256, text and metadata, ``is_source`` (``1`` for a known source, absent
+  otherwise), window count, bucket count and the window signatures (raw little-endian ``uint32``);
 - ``dedup:ids`` (set) and ``dedup:buckets`` (counter) for statistics;
 - ``dedup:order`` (hash ``id -> number``, numbers drawn from the counter ``dedup:next``): the order in which
   articles were first added, which decides a crowded bucket's first article, as the SQLite index's article
@@ -37,6 +37,7 @@ import numpy as np
 from dedup.candidates.signatures import lsh_bands, signature_scheme, windows_of
 from dedup.hashing import Windows
 from dedup.index.base import (
+    FORMAT,
     ArticleIndex,
     IndexError_,
     IndexStats,
@@ -100,6 +101,9 @@ class RedisIndex(ArticleIndex):
                 stored = self._migrate_from_2(stored)
             if stored.get("format") == "dedup-index/3":
                 stored = self._migrate_from_3(stored, progress)
+            if stored.get("format") == "dedup-index/4":  # records without the field are no known sources
+                self.db.hset(_PREFIX + "meta", "format", FORMAT)
+                stored = {**stored, "format": FORMAT}
             check_meta(url, stored, self.settings)
         self.bands, self.rows = lsh_bands(self.settings)
         self.seed = signature_scheme(self.settings).seed
@@ -167,9 +171,9 @@ class RedisIndex(ArticleIndex):
             self._remove_windows(article_id.decode(), int(windows))
             self.db.hdel(_PREFIX + "adding", article_id)
 
-    def stored_digest(self, article_id: str) -> str | None:
-        digest = self.db.hget(_PREFIX + "article:" + article_id, "sha256")
-        return digest.decode() if digest is not None else None
+    def stored_record(self, article_id: str) -> tuple[str, bool] | None:
+        digest, is_source = self.db.hmget(_PREFIX + "article:" + article_id, "sha256", "is_source")
+        return (digest.decode(), is_source is not None) if digest is not None else None
 
     batch_size = 200  # one pipeline of LSH inserts and one MULTI/EXEC of records per batch
 
@@ -200,6 +204,7 @@ class RedisIndex(ArticleIndex):
                     "sha256": digest, "windows": len(rows), "buckets": buckets,
                     "signatures": rows.astype("<u4").tobytes(),
                     **{name: getattr(article, name) for name in _FIELDS if getattr(article, name) is not None},
+                    **({"is_source": 1} if article.is_source else {}),
                 }  # fmt: skip
                 pipe.hset(_PREFIX + "article:" + article.id, mapping=record)
                 self._add_blocks(pipe, article.id, stored_block_keys(found, self.settings))
@@ -249,10 +254,12 @@ class RedisIndex(ArticleIndex):
         return IndexStats(self.db.scard(_PREFIX + "ids"), int(self.db.get(_PREFIX + "buckets") or 0), meta)
 
     def get(self, article_id: str) -> Article | None:
-        values = self.db.hmget(_PREFIX + "article:" + article_id, *_FIELDS)
+        *values, is_source = self.db.hmget(_PREFIX + "article:" + article_id, *_FIELDS, "is_source")
         if values[0] is None:
             return None
-        return Article(*(v.decode() if v is not None else None for v in values))
+        return Article(
+            *(v.decode() if v is not None else None for v in values), is_source=is_source is not None
+        )
 
     def ids(self) -> Iterator[str]:
         yield from sorted(member.decode() for member in self.db.smembers(_PREFIX + "ids"))

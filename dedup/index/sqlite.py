@@ -42,7 +42,8 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
     num INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, sha256 TEXT NOT NULL, path TEXT NOT NULL,
-    text TEXT NOT NULL, title TEXT, date TEXT, source TEXT, url TEXT, encoding TEXT NOT NULL
+    text TEXT NOT NULL, title TEXT, date TEXT, source TEXT, url TEXT, encoding TEXT NOT NULL,
+    is_source INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS buckets (key INTEGER NOT NULL, num INTEGER NOT NULL, PRIMARY KEY (key, num))
     WITHOUT ROWID;
@@ -99,7 +100,7 @@ class Index(ArticleIndex):
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=60)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
-            if self._stored_format() in ("dedup-index/2", "dedup-index/3"):
+            if self._stored_format() in ("dedup-index/2", "dedup-index/3", "dedup-index/4"):
                 self._convert()
             self._create()
             stored = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
@@ -169,7 +170,9 @@ class Index(ArticleIndex):
         try:
             if written == "dedup-index/2":
                 self._migrate_from_2()
-            self._migrate_from_3()
+            if written in ("dedup-index/2", "dedup-index/3"):
+                self._migrate_from_3()
+            self._migrate_from_4()
         except sqlite3.OperationalError as error:
             if "readonly" not in str(error):
                 raise
@@ -207,13 +210,22 @@ class Index(ArticleIndex):
                     "INSERT OR REPLACE INTO meta VALUES (?, ?)", conversion_meta(self.settings).items()
                 )
 
+    def _migrate_from_4(self) -> None:
+        """Give an index of format 4 the column that marks known sources (none is marked), in one transaction."""
+        with self._write():
+            if self._stored_format() == "dedup-index/4":  # another client may have converted it meanwhile
+                columns = {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}
+                if "is_source" not in columns:
+                    self.db.execute("ALTER TABLE articles ADD COLUMN is_source INTEGER NOT NULL DEFAULT 0")
+                self.db.execute("UPDATE meta SET value = ? WHERE key = 'format'", (FORMAT,))
+
     def close(self) -> None:
         self.db.close()
 
     @_reports_damage
-    def stored_digest(self, article_id: str) -> str | None:
-        row = self.db.execute("SELECT sha256 FROM articles WHERE id = ?", (article_id,)).fetchone()
-        return row[0] if row else None
+    def stored_record(self, article_id: str) -> tuple[str, bool] | None:
+        row = self.db.execute("SELECT sha256, is_source FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return (row[0], bool(row[1])) if row else None
 
     batch_size = 100  # articles per transaction: an interrupted add keeps every batch committed before
 
@@ -236,7 +248,7 @@ class Index(ArticleIndex):
         with self._write():
             for (article, digest, _, _), article_keys in zip(batch, keys, strict=True):
                 fields = (digest, article.path, article.text, article.title, article.date, article.source,
-                          article.url, article.encoding)  # fmt: skip
+                          article.url, article.encoding, int(article.is_source))  # fmt: skip
                 # looked up again under the write lock: another client may have added the id meanwhile
                 stored = self.db.execute(
                     "SELECT num, text FROM articles WHERE id = ?", (article.id,)
@@ -246,13 +258,13 @@ class Index(ArticleIndex):
                     self._delete_buckets(num, stored[1])
                     self.db.execute(
                         "UPDATE articles SET sha256 = ?, path = ?, text = ?, title = ?, date = ?, source = ?, "
-                        "url = ?, encoding = ? WHERE num = ?",
+                        "url = ?, encoding = ?, is_source = ? WHERE num = ?",
                         (*fields, num),
                     )
                 else:
                     num = self.db.execute(
-                        "INSERT INTO articles (id, sha256, path, text, title, date, source, url, encoding) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO articles (id, sha256, path, text, title, date, source, url, encoding, "
+                        "is_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (article.id, *fields),
                     ).lastrowid
                 self._insert_buckets(num, article_keys)
@@ -275,10 +287,10 @@ class Index(ArticleIndex):
     @_reports_damage
     def get(self, article_id: str) -> Article | None:
         row = self.db.execute(
-            "SELECT id, path, text, title, date, source, url, encoding FROM articles WHERE id = ?",
+            "SELECT id, path, text, title, date, source, url, encoding, is_source FROM articles WHERE id = ?",
             (article_id,),
         ).fetchone()
-        return Article(*row) if row else None
+        return Article(*row[:-1], is_source=bool(row[-1])) if row else None
 
     def ids(self) -> Iterator[str]:
         with self._reporting_damage():
