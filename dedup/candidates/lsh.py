@@ -244,14 +244,17 @@ def _count_pairs(
     high = n_docs if high is None else min(high, n_docs)
     if high <= low:
         return Candidates(np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64))
-    pairs_of = np.zeros(n_docs, dtype=np.int64)
+    # pairs each document of the range is first in; counted over the range alone, since every column of
+    # every bucket size is counted apart: over the whole corpus that is quadratic in a scan cut in ranges
+    pairs_of = np.zeros(high - low, dtype=np.int64)
     for members in groups:  # the document in column p of a sorted row is first in size - 1 - p pairs
         size = members.shape[1]
         for column in range(size - 1):  # a column, and _CHUNK rows, at a time: small temporaries
             for first in range(0, len(members), _CHUNK):
                 firsts = members[first : first + _CHUNK, column]
-                pairs_of += (size - 1 - column) * np.bincount(firsts, minlength=n_docs)
-    cumulative = np.cumsum(pairs_of[low:high])
+                firsts = firsts[(firsts >= low) & (firsts < high)] - low
+                pairs_of += (size - 1 - column) * np.bincount(firsts, minlength=high - low)
+    cumulative = np.cumsum(pairs_of)
     bounds = low + np.unique(
         np.r_[
             0,
@@ -261,7 +264,7 @@ def _count_pairs(
     )
     found_codes, found_counts = [], []
     for first_low, first_high in zip(bounds[:-1], bounds[1:], strict=True):
-        counted = np.empty(int(pairs_of[first_low:first_high].sum()), dtype=np.int64)
+        counted = np.empty(int(pairs_of[first_low - low : first_high - low].sum()), dtype=np.int64)
         filled = 0
         for members in groups:
             # a row (sorted) has a first document of a pair in the range only if its smallest document is
