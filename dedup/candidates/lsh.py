@@ -331,9 +331,15 @@ def route_buckets(
     begins[bucket_ends - sizes] = True
     begins[ends - 1] = False
     begins = np.flatnonzero(begins)
+    # the beginnings grouped by range, in bucket order within each (a stable sort of small integers is a
+    # radix sort: one pass, where a comparison with every range would be one pass per range)
+    range_of = where[begins].astype(np.int16 if ranges <= np.iinfo(np.int16).max else np.int64)
+    grouped = begins[np.argsort(range_of, kind="stable")]
+    cuts = np.r_[0, np.cumsum(np.bincount(range_of, minlength=ranges))]
+    del range_of
     result = []
     for part in range(ranges):
-        first = begins[where[begins] == part]
+        first = grouped[cuts[part] : cuts[part + 1]]
         lengths = ends[first] - first
         before = np.cumsum(lengths) - lengths
         chosen = np.arange(int(lengths.sum())) + np.repeat(first - before, lengths)
