@@ -20,7 +20,9 @@ from typing import Literal
 
 from dedup.model import Comparison, Credit, Direction
 
-__all__ = ["AGENCIES", "credits", "text_date", "direction", "wires", "acknowledged", "derivation_graph"]
+__all__ = [
+    "AGENCIES", "credits", "text_date", "direction", "wires", "acknowledged", "derivation_graph", "uncredited_reuse",
+]  # fmt: skip
 
 AGENCIES: dict[str, tuple[str, ...]] = {
     "AFP": ("AFP", "Agence France-Presse", "Agence France Presse"),
@@ -228,6 +230,24 @@ def _summarised(comparison: Comparison) -> Literal["a", "b"] | None:
     return None
 
 
+def uncredited_reuse(pair: Comparison) -> list[dict[str, object]]:
+    """The entries of :func:`derivation_graph`'s ``uncredited`` that ``pair`` gives: each side derived from the
+    other (or sharing a common text with it) that does not credit a wire the other credits. None unless the
+    pair shares a reuse case."""
+    if pair.sharing != "reuse":
+        return []
+    way = pair.direction.source if pair.direction else "unknown"
+    found = []
+    for copier, origin, copier_is_derived in (
+        (pair.a, pair.b, way in ("b", "common")),
+        (pair.b, pair.a, way in ("a", "common")),
+    ):
+        missing = sorted(wires(origin.credits) - acknowledged(copier.credits))
+        if copier_is_derived and missing:
+            found.append({"article": copier.id, "wires": missing, "via": origin.id, "direction": way})
+    return found
+
+
 def derivation_graph(pairs: Sequence[Comparison]) -> dict[str, list[dict[str, object]]]:
     """The corpus's derivation graph, per-article shares by partner, and reuse of uncredited wire copy.
 
@@ -261,15 +281,7 @@ def derivation_graph(pairs: Sequence[Comparison]) -> dict[str, list[dict[str, ob
             entry["partners"].append(
                 {"partner": other.id, "derived_fraction": side.derived_fraction, "role": role.get(way, way)}
             )
-        for copier, origin, copier_is_derived in (
-            (a, b, way in ("b", "common")),
-            (b, a, way in ("a", "common")),
-        ):
-            missing = sorted(wires(origin.credits) - acknowledged(copier.credits))
-            if copier_is_derived and missing:
-                uncredited.append(
-                    {"article": copier.id, "wires": missing, "via": origin.id, "direction": way}
-                )
+        uncredited += uncredited_reuse(pair)
     return {
         "edges": edges,
         "articles": sorted(articles.values(), key=lambda e: e["id"]),

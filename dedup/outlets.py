@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from dedup.attribution import derivation_graph, wires
+from dedup.attribution import uncredited_reuse, wires
 from dedup.comparison import visible
 from dedup.corpus.result import ScanResult
 from dedup.sources import Article, split_ref
@@ -42,7 +42,10 @@ def outlet_table(result: ScanResult) -> list[dict[str, object]]:
     articles = result.articles_by_id()  # a scan's read each text when looked up
     outlet = {a.id: outlet_of(a) for a in result.articles_without_texts()}  # naming needs no text
     derived_by: dict[str, dict[str, np.ndarray]] = defaultdict(dict)  # article -> origin -> covered mask
-    for pair in result.pairs:
+    uncredited: dict[str, set[str]] = defaultdict(set)
+    for pair in result.pairs:  # one pass: a scan's pairs are read from disk
+        for item in uncredited_reuse(pair):
+            uncredited[outlet.get(str(item["article"]), "(unknown)")].add(str(item["article"]))
         way = pair.direction.source if pair.direction else "unknown"
         for side, other, spans, is_source in (
             (pair.a, pair.b, pair.shared_spans("a"), way == "a"),
@@ -55,9 +58,6 @@ def outlet_table(result: ScanResult) -> list[dict[str, object]]:
                 covered = derived_by[side.id].setdefault(origin, np.zeros(len(text), dtype=bool))
                 for start, end in spans:
                     covered[start:end] = True
-    uncredited: dict[str, set[str]] = defaultdict(set)
-    for item in derivation_graph(result.pairs)["uncredited"]:
-        uncredited[outlet.get(str(item["article"]), "(unknown)")].add(str(item["article"]))
     rows: dict[str, dict] = {}
     for article in result.articles:
         row = rows.setdefault(

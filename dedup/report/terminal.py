@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import heapq
 import shlex
-from typing import TYPE_CHECKING
+from bisect import insort
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from dedup.attribution import derivation_graph
+from dedup.attribution import uncredited_reuse
 from dedup.model import Comparison, Side
 from dedup.outlets import origins_text
 from dedup.sources import Article
@@ -157,16 +157,43 @@ def render_sweep(report: SweepReport, console: Console) -> None:
     console.print(f"recommended: {chosen}", highlight=False)
 
 
+class _Digest(NamedTuple):
+    """What the terminal report shows of a scan's pairs."""
+
+    most_derived: list[tuple[str, float, str]]
+    top_pairs: list[Comparison]
+    uncredited: list[dict[str, object]]
+
+
+def _digest(result: ScanResult, limit: int, top: int) -> _Digest:
+    """The report's tables from one pass over the pairs (a scan's are read from disk, each pass costing
+    seconds at 100,000 pairs): the ``limit`` most derived articles, the ``top`` most derived pairs, and the
+    reuse of uncredited wire copy."""
+    best: dict[str, tuple[float, str]] = {}
+    ranked: list[tuple[tuple[float, str, str], int, Comparison]] = []  # the pair's number breaks ties
+    uncredited: list[dict[str, object]] = []
+    for number, comparison in enumerate(result.pairs):
+        sides = _derived_sides(comparison)
+        for side in sides:
+            if side.id is not None and side.derived_fraction > best.get(side.id, (-1.0, ""))[0]:
+                best[side.id] = (side.derived_fraction, side.verdict)
+        rank = (-max(s.derived_fraction for s in sides), comparison.a.id or "", comparison.b.id or "")
+        if len(ranked) < top or (top and (rank, number) < ranked[-1][:2]):
+            insort(ranked, (rank, number, comparison))
+            del ranked[top:]
+        uncredited += uncredited_reuse(comparison)
+    articles = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+    return _Digest(
+        [(article_id, fraction, verdict) for article_id, (fraction, verdict) in articles],
+        [comparison for _, _, comparison in ranked],
+        uncredited,
+    )
+
+
 def most_derived(result: ScanResult, limit: int) -> list[tuple[str, float, str]]:
     """Articles by their highest derived fraction in a pair whose likely source they are not (a wire's
     text shared with the story that took it is not derived): ``(id, fraction, verdict)``."""
-    best: dict[str, tuple[float, str]] = {}
-    for comparison in result.pairs:
-        for side in _derived_sides(comparison):
-            if side.id is not None and side.derived_fraction > best.get(side.id, (-1.0, ""))[0]:
-                best[side.id] = (side.derived_fraction, side.verdict)
-    ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))
-    return [(article_id, fraction, verdict) for article_id, (fraction, verdict) in ranked[:limit]]
+    return _digest(result, limit, top=0).most_derived
 
 
 def _derived_sides(comparison: Comparison) -> list[Side]:
@@ -180,14 +207,9 @@ def _more(console: Console, hidden: int, what: str) -> None:
         console.print(f"[dim]… and {hidden:,} more {what} (--json lists them all)[/]", highlight=False)
 
 
-def _render_top_pairs(result: ScanResult, console: Console, limit: int) -> None:
+def _render_top_pairs(result: ScanResult, console: Console, ranked: list[Comparison]) -> None:
     """What the most derived pairs share (their first passage), and the command that shows all of it."""
     articles = result.articles_by_id()
-    ranked = heapq.nsmallest(  # one pass holding ``limit`` pairs: a scan's pairs are read from disk
-        limit,
-        result.pairs,
-        key=lambda c: (-max(s.derived_fraction for s in _derived_sides(c)), c.a.id or "", c.b.id or ""),
-    )
     table = Table(title="What the most derived pairs share", show_lines=True)
     table.add_column("pair", overflow="fold", ratio=1)
     table.add_column("passages", no_wrap=True)
@@ -234,15 +256,16 @@ def render_scan(result: ScanResult, console: Console, limit: int = 10) -> None:
             f"[dim]{verbatim_only:,} pairs shared too few LSH buckets (align_min_buckets) to be aligned in "
             "full: their verbatim passages are listed, rewritten sentences beside them not looked for.[/]"
         )
+    digest = _digest(result, limit, top=3)
     if result.pairs:
         table = Table(title="Most derived articles")
         table.add_column("article", overflow="fold")  # paths wrap whole: cut, two would look alike
         table.add_column("derived", justify="right")
         table.add_column("verdict")
-        for article_id, fraction, verdict in most_derived(result, limit):
+        for article_id, fraction, verdict in digest.most_derived:
             table.add_row(Text(article_id), f"{fraction:.1%}", verdict)
         console.print(table)
-        _render_top_pairs(result, console, 3)
+        _render_top_pairs(result, console, digest.top_pairs)
     if result.clusters:
         table = Table(title="Clusters")
         table.add_column("size", justify="right")
@@ -254,7 +277,7 @@ def render_scan(result: ScanResult, console: Console, limit: int = 10) -> None:
             table.add_row(str(len(cluster.members)), Text(cluster.label), Text("\n".join(shown)))
         console.print(table)
         _more(console, len(result.clusters) - limit, "clusters")
-    uncredited = derivation_graph(result.pairs)["uncredited"]
+    uncredited = digest.uncredited
     if uncredited:
         table = Table(title="Reuse of wire copy without crediting the wire")
         table.add_column("article", overflow="fold")
