@@ -283,8 +283,7 @@ def scan(
     try:
         if jsonl is not None:
             with open_for_writing(jsonl) as handle:
-                for record in result.pair_records():
-                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                handle.writelines(result.pair_lines())
         if html is not None:
             from dedup.report.html import scan_pages
 

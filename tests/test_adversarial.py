@@ -261,11 +261,11 @@ def test_a_failed_write_leaves_the_previous_file_whole_and_no_temporary_behind(t
     whole = pairs.read_bytes()
     assert whole.count(b"\n") == 1
 
-    def records_then_a_full_disk(self):
-        yield {"a": "written"}
+    def lines_then_a_full_disk(self):
+        yield '{"a": "written"}\n'
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(ScanResult, "pair_records", records_then_a_full_disk)
+    monkeypatch.setattr(ScanResult, "pair_lines", lines_then_a_full_disk)
     failed = runner.invoke(app, ["scan", str(CORPORA), "--quiet", "--jsonl", str(pairs)])
     assert failed.exit_code == 2 and "No space left on device" in failed.stderr
     assert pairs.read_bytes() == whole

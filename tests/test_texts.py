@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import json
 import os
 import tempfile
 
@@ -90,9 +91,11 @@ def test_texts_that_cannot_be_written_are_a_clear_error(tmp_path):
 def test_a_scans_pairs_wait_on_disk_and_read_back_as_they_were_aligned(tmp_path):
     from .textgen import article
 
-    wire = article(7, sentences=12)
-    for k in range(4):  # a wire and its copies, each with an ending of its own
-        (tmp_path / f"copy{k}.txt").write_text(wire + "\n\n" + article(20 + k, sentences=3), encoding="utf-8")
+    wire = "Zürich (Agence France-Presse) — " + article(7, sentences=12)  # credits written as they are
+    for k in range(4):  # a wire and its copies, each with an ending of its own, in folders named in Greek
+        (tmp_path / f"έκδοση{k}").mkdir()
+        copy = wire + "\n\n" + article(20 + k, sentences=3)
+        (tmp_path / f"έκδοση{k}" / f"copy{k}.txt").write_text(copy, encoding="utf-8")
     result = scan(tmp_path, jobs=1)
     assert isinstance(result.pairs, StoredPairs) and len(result.pairs) == 6
     pairs = list(result.pairs)
@@ -101,6 +104,13 @@ def test_a_scans_pairs_wait_on_disk_and_read_back_as_they_were_aligned(tmp_path)
     assert list(result.pair_records()) == [comparison.to_dict() for comparison in pairs]
     held = dataclasses.replace(result, pairs=pairs)  # the same result with its pairs in memory
     assert held.summary() == result.summary()
+    lines = list(result.pair_lines())  # what scan --jsonl writes, copied from disk
+    assert (
+        lines
+        == list(held.pair_lines())
+        == [json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in pairs]
+    )
+    assert "έκδοση" in lines[0]
 
 
 _ONE_PAIR: list = []

@@ -22,6 +22,9 @@ from dedup.output import OutputError
 __all__ = ["StoredPairs"]
 
 
+_SURROGATES = "surrogatepass"
+
+
 class StoredPairs(Sequence[Comparison]):
     """Comparisons appended to a file of ``folder``, then read back whenever asked for. ``by_sharing`` and
     ``verbatim_only`` count them as they are appended (the summary's counts, without a pass over the file)."""
@@ -39,7 +42,9 @@ class StoredPairs(Sequence[Comparison]):
             raise _unwritable(self.path, error) from None
 
     def append(self, comparison: Comparison) -> None:
-        line = (json.dumps(comparison.to_dict()) + "\n").encode("ascii")
+        # as ``scan --jsonl`` writes it, so the lines are copied there as they are (a library user's id may
+        # hold a lone surrogate: kept as it is, as in the comparison)
+        line = (json.dumps(comparison.to_dict(), ensure_ascii=False) + "\n").encode("utf-8", _SURROGATES)
         try:
             self._writer.write(line)
         except OSError as error:
@@ -74,17 +79,21 @@ class StoredPairs(Sequence[Comparison]):
         self.close()
         with open(self.path, "rb") as handle:
             handle.seek(start)
-            return Comparison.from_dict(json.loads(handle.readline()))
+            return Comparison.from_dict(json.loads(handle.readline().decode("utf-8", _SURROGATES)))
 
     def __iter__(self) -> Iterator[Comparison]:
         return (Comparison.from_dict(record) for record in self.records())
 
     def records(self) -> Iterator[dict]:
         """Each pair's ``Comparison.to_dict`` object, as written (no comparison is rebuilt)."""
+        return map(json.loads, self.lines())
+
+    def lines(self) -> Iterator[str]:
+        """Each pair's ``Comparison.to_dict`` object as one line of JSON (non-ASCII characters as they are)."""
         self.close()
-        with open(self.path, "rb") as handle:
+        with open(self.path, encoding="utf-8", errors=_SURROGATES) as handle:
             for _ in range(len(self)):
-                yield json.loads(handle.readline())
+                yield handle.readline()
 
 
 def _unwritable(path: Path, error: OSError) -> OutputError:

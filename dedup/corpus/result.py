@@ -3,6 +3,7 @@ failed pairs; the ``--json`` summary and the ``--jsonl`` records."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -109,6 +110,15 @@ class ScanResult:
         if isinstance(self.pairs, StoredPairs):  # counted as the scan wrote them: no pass over the file
             return self.pairs.by_sharing, self.pairs.verbatim_only
         return Counter(c.sharing for c in self.pairs), sum(c.verbatim_only for c in self.pairs)
+
+    def pair_lines(self) -> Iterator[str]:
+        """:meth:`pair_records` as lines of JSON (non-ASCII characters as they are), as ``scan --jsonl``
+        writes them."""
+        if isinstance(self.pairs, StoredPairs):
+            yield from self.pairs.lines()  # as stored: neither parsed nor written again
+        else:
+            for comparison in self.pairs:
+                yield json.dumps(comparison.to_dict(), ensure_ascii=False) + "\n"
 
     def pair_records(self) -> Iterator[dict[str, object]]:
         """One ``dedup compare --json`` object per derived pair, with ``a.id`` and ``b.id``."""
