@@ -612,7 +612,7 @@ def read_all(
     :func:`canonical_roots`. The articles of ``known_sources`` (folders or files, read first) are marked
     :attr:`Article.is_source`, as :func:`discover_with_sources` tells."""
     jobs = jobs or os.cpu_count() or 1
-    roots, source_roots = as_roots(paths), [Path(root) for root in known_sources]
+    roots, source_roots = as_roots(paths), as_roots(known_sources)
     if canonical:
         roots, source_roots = canonical_roots(roots), canonical_roots(source_roots)
     files, skipped, sources = discover_with_sources(roots, max_bytes, source_roots)

@@ -19,10 +19,16 @@ from typing import overload
 from dedup.model import Comparison
 from dedup.output import OutputError
 
-__all__ = ["StoredPairs"]
+__all__ = ["StoredPairs", "jsonl_line"]
 
 
 _SURROGATES = "surrogatepass"
+
+
+def jsonl_line(comparison: Comparison) -> str:
+    """A pair as ``scan --jsonl`` writes it: its ``Comparison.to_dict`` object on one line, non-ASCII
+    characters as they are."""
+    return json.dumps(comparison.to_dict(), ensure_ascii=False) + "\n"
 
 
 class StoredPairs(Sequence[Comparison]):
@@ -42,9 +48,9 @@ class StoredPairs(Sequence[Comparison]):
             raise _unwritable(self.path, error) from None
 
     def append(self, comparison: Comparison) -> None:
-        # as ``scan --jsonl`` writes it, so the lines are copied there as they are (a library user's id may
-        # hold a lone surrogate: kept as it is, as in the comparison)
-        line = (json.dumps(comparison.to_dict(), ensure_ascii=False) + "\n").encode("utf-8", _SURROGATES)
+        # stored as ``scan --jsonl`` writes it, so the lines are copied there as they are (a library user's
+        # id may hold a lone surrogate: kept as it is, as in the comparison)
+        line = jsonl_line(comparison).encode("utf-8", _SURROGATES)
         try:
             self._writer.write(line)
         except OSError as error:
@@ -89,7 +95,7 @@ class StoredPairs(Sequence[Comparison]):
         return map(json.loads, self.lines())
 
     def lines(self) -> Iterator[str]:
-        """Each pair's ``Comparison.to_dict`` object as one line of JSON (non-ASCII characters as they are)."""
+        """Each pair's :func:`jsonl_line`."""
         self.close()
         with open(self.path, encoding="utf-8", errors=_SURROGATES) as handle:
             for _ in range(len(self)):

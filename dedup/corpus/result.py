@@ -3,7 +3,6 @@ failed pairs; the ``--json`` summary and the ``--jsonl`` records."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -11,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dedup.attribution import derivation_graph
-from dedup.corpus.pairs import StoredPairs
+from dedup.corpus.pairs import StoredPairs, jsonl_line
 from dedup.corpus.texts import StoredArticles
 from dedup.model import Comparison
 from dedup.sources import Article, Skipped
@@ -117,8 +116,7 @@ class ScanResult:
         if isinstance(self.pairs, StoredPairs):
             yield from self.pairs.lines()  # as stored: neither parsed nor written again
         else:
-            for comparison in self.pairs:
-                yield json.dumps(comparison.to_dict(), ensure_ascii=False) + "\n"
+            yield from map(jsonl_line, self.pairs)
 
     def pair_records(self) -> Iterator[dict[str, object]]:
         """One ``dedup compare --json`` object per derived pair, with ``a.id`` and ``b.id``."""
